@@ -1,0 +1,104 @@
+# Careweave: make demo | make test   (CI runs `make test` through .ci/run on a fresh machine)
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# uv: never download a Python; use the machine's 3.11. Plain `uv` if it runs, else `python3 -m uv`
+# (a pyenv shim can exist with no uv behind it). Recursive (?=) so it is re-resolved after
+# system-deps has installed uv.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON ?= python3.11
+export UV_LINK_MODE ?= copy
+export UV_NO_PROGRESS := 1
+UV ?= $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo python3 -m uv; fi)
+RUN = $(UV) run --frozen
+
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-n 2" or PYTEST_ARGS="-x -k consent".
+PYTEST_ARGS ?=
+TIMEFORMAT := took %1Rs
+export TIMEFORMAT
+
+.PHONY: help system-deps install python-deps assets messages demo test lint typecheck \
+        test-sqlite test-postgres lock bench clean
+
+help:
+	@echo "make demo         install, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make test         system deps, install, ruff, mypy, pytest on SQLite then PostgreSQL"
+	@echo "make install      uv sync --frozen (with dev group), browser assets, compilemessages"
+	@echo "make lint | typecheck | test-sqlite | test-postgres | lock | bench | clean"
+
+system-deps:
+	@scripts/install-system-deps.sh $(if $(filter 1,$(WITH_BENCH)),--with-bench)
+
+install:
+	@scripts/install-system-deps.sh --build-only
+	@$(MAKE) python-deps assets messages
+
+python-deps:
+	@echo "==> uv sync --frozen"
+	@time $(UV) sync --frozen
+
+assets:
+	@echo "==> browser assets"
+	@time scripts/build-assets.sh
+
+messages:
+	@if [ -n "$$(find careweave -name '*.po' -print -quit 2>/dev/null)" ]; then \
+	  echo "==> compilemessages"; \
+	  CAREWEAVE_DEBUG=1 $(RUN) careweave compilemessages --ignore .venv --ignore node_modules; \
+	else echo "==> compilemessages: no .po files yet, skipped"; fi
+
+# Development settings (CAREWEAVE_DEBUG=1: dev secret key, plain http on loopback), SQLite
+# file ./careweave.sqlite3 unless DATABASE_URL says otherwise.
+demo: export CAREWEAVE_DEBUG ?= 1
+demo: install
+	$(RUN) careweave migrate
+	$(RUN) careweave demo --reset
+	$(RUN) careweave runserver 127.0.0.1:8000
+
+# Runs every check even when an earlier one fails (make -k), then exits non-zero if any did.
+test: export CAREWEAVE_TEST := 1
+test:
+	@echo "==> system dependencies"
+	@time scripts/install-system-deps.sh $(if $(filter 1,$(WITH_BENCH)),--with-bench)
+	@$(MAKE) install
+	@$(MAKE) -k lint typecheck test-sqlite test-postgres || { echo "make test: FAILED (see above)"; exit 1; }
+	@echo "make test: all checks passed"
+
+# Settings need CAREWEAVE_TEST=1 (or a SECRET_KEY) to import: mypy's django plugin imports them.
+lint typecheck: export CAREWEAVE_TEST := 1
+# uv lock --check: install uses --frozen, so catch a pyproject.toml changed without `uv lock`.
+lint:
+	@echo "==> uv lock --check, ruff check"
+	@$(UV) lock --check || { echo "uv.lock is out of date: run 'make lock' and commit uv.lock"; exit 1; }
+	@time $(RUN) ruff check .
+
+typecheck:
+	@echo "==> mypy careweave"
+	@time $(RUN) mypy careweave
+
+# SQLite (in-memory test database), browser tests included.
+test-sqlite: export CAREWEAVE_TEST := 1
+test-sqlite:
+	@echo "==> pytest on SQLite (with browser tests)"
+	@time env -u DATABASE_URL $(RUN) pytest -q $(PYTEST_ARGS)
+
+# PostgreSQL 15, throwaway server; browser tests skipped (they ran on SQLite).
+test-postgres: export CAREWEAVE_TEST := 1
+test-postgres:
+	@echo "==> pytest on PostgreSQL (without browser tests)"
+	@time scripts/pg-test.sh $(RUN) pytest -q -m "not browser" $(PYTEST_ARGS)
+
+lock:
+	$(UV) lock
+
+bench:
+	@scripts/install-system-deps.sh --with-bench
+	@$(MAKE) install
+	$(RUN) python bench/run.py
+
+clean:
+	rm -rf .venv node_modules careweave/static/vendor staticfiles .mypy_cache .ruff_cache .pytest_cache
+	find careweave -name '*.mo' -path '*/locale/*' -delete 2>/dev/null || true
+	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +

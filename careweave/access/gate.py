@@ -1,0 +1,254 @@
+"""THE access gate: the only place that decides whether an actor may read or change a
+person's record. Pages, the JSON API, FHIR and the CLI all ask it.
+
+- :func:`decide` answers "may this actor do this to this person, and on what basis".
+- :func:`open_person` loads a person for an actor, audits the access in the same
+  transaction, and raises :class:`AccessDenied` (a 404) when the answer is no.
+- :func:`people_visible_to` is the same rule as a queryset, for lists and search.
+
+A refusal is always a 404: nobody learns whether a record they may not see exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, NoReturn
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from careweave.access import policy
+from careweave.access.models import BreakGlass, CareTeamMember, Consent
+from careweave.access.policy import Action, Basis, ConsentFact, Decision, Facts
+from careweave.audit.models import AuditEvent
+from careweave.audit.services import audit_record
+from careweave.core.context import Actor
+from careweave.core.db import atomic, in_application_transaction
+from careweave.people.models import Person
+
+__all__ = [
+    "AccessDenied",
+    "Action",
+    "Basis",
+    "Decision",
+    "decide",
+    "deny",
+    "open_person",
+    "people_visible_to",
+    "require",
+]
+
+
+class AccessDenied(Http404):
+    """A refusal. Renders as a plain 404; the denial is audited exactly once."""
+
+    def __init__(
+        self,
+        *,
+        actor: Actor | None,
+        person_id: uuid.UUID | None,
+        action: str,
+        basis: Basis,
+        object_type: str = "Person",
+        object_id: str = "",
+    ) -> None:
+        super().__init__("Not found")
+        self.actor = actor
+        self.person_id = person_id
+        self.action = action
+        self.basis = basis
+        self.object_type = object_type
+        self.object_id = object_id
+        self.recorded = False
+
+    def record(self) -> None:
+        """Write the denied event. Call outside the failed transaction (after its rollback)."""
+        if self.recorded:
+            return
+        with transaction.atomic():
+            audit_record(
+                actor=self.actor,
+                action=self.action,
+                outcome=AuditEvent.Outcome.DENIED,
+                person_id=self.person_id,
+                object_type=self.object_type,
+                object_id=self.object_id,
+                legal_basis=str(self.basis),
+            )
+        self.recorded = True
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return timezone.localdate(now)
+
+
+def active_team_q(now: dt.datetime) -> Q:
+    today = _today(now)
+    return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gt=today))
+
+
+def facts_for(actor: Actor, person: Person, now: dt.datetime) -> Facts:
+    org_id = actor.organisation_id
+    if actor.membership is None or org_id is None:
+        return Facts(
+            country=person.country, role="", organisation_id="",
+            registered_by_id=str(person.registered_by_id), in_care_team=False,
+        )
+    in_team = CareTeamMember.objects.filter(active_team_q(now), person=person,
+                                            organisation_id=org_id).exists()
+    bg_until = (
+        BreakGlass.objects.filter(
+            person=person, membership=actor.membership, ended_at__isnull=True, expires_at__gt=now
+        )
+        .order_by("-expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+    consents: tuple[ConsentFact, ...] = ()
+    if in_team and org_id != person.registered_by_id:
+        rows = Consent.objects.filter(person=person).prefetch_related("organisations")
+        consents = tuple(
+            ConsentFact(
+                decision=c.decision,
+                purpose=c.purpose,
+                covers_all=c.covers_all_organisations,
+                organisation_ids=frozenset(str(o.pk) for o in c.organisations.all()),
+                valid_from=c.valid_from,
+                valid_to=c.valid_to,
+                withdrawn_at=c.withdrawn_at,
+            )
+            for c in rows
+        )
+    return Facts(
+        country=person.country,
+        role=actor.role,
+        organisation_id=str(org_id),
+        registered_by_id=str(person.registered_by_id),
+        in_care_team=in_team,
+        break_glass_until=bg_until,
+        consents=consents,
+    )
+
+
+def decide(
+    actor: Actor, person: Person, action: Action = Action.READ, *, now: dt.datetime | None = None
+) -> Decision:
+    now = now or timezone.now()
+    return policy.decide(facts_for(actor, person, now), action, now)
+
+
+def require(
+    actor: Actor,
+    person_id: uuid.UUID | str,
+    action: Action = Action.READ,
+    *,
+    audit_action: str = "read",
+    object_type: str = "Person",
+    object_id: str = "",
+    for_update: bool = False,
+) -> tuple[Person, Decision]:
+    """Load the person and check access, raising AccessDenied (404) on refusal.
+
+    Does not write the allowed event: callers that only read use :func:`open_person`;
+    services that write record their own event with the decision's basis.
+    """
+    try:
+        pid = person_id if isinstance(person_id, uuid.UUID) else uuid.UUID(str(person_id))
+    except (ValueError, AttributeError):
+        raise AccessDenied(actor=actor, person_id=None, action=audit_action,
+                           basis=Basis.NOT_FOUND, object_type=object_type,
+                           object_id=str(person_id)[:64]) from None
+    qs = Person.objects.select_related("registered_by", "area")
+    if for_update and connection.vendor == "postgresql":
+        qs = qs.select_for_update(of=("self",))
+    person = qs.filter(pk=pid).first()
+    if person is None:
+        deny(actor, pid, audit_action, Basis.NOT_FOUND, object_type, object_id)
+    assert person is not None
+    decision = decide(actor, person, action)
+    if not decision.allowed:
+        deny(actor, pid, audit_action, decision.basis, object_type, object_id)
+    return person, decision
+
+
+def deny(
+    actor: Actor, pid: uuid.UUID | None, action: str, basis: Basis, object_type: str,
+    object_id: str,
+) -> NoReturn:
+    """Refuse: record the denial now, or let the enclosing application transaction do it
+    after its rollback (careweave.core.db.atomic)."""
+    exc = AccessDenied(actor=actor, person_id=pid, action=action, basis=basis,
+                       object_type=object_type, object_id=object_id or (str(pid) if pid else ""))
+    if not in_application_transaction():
+        exc.record()
+    raise exc
+
+
+def open_person(
+    actor: Actor,
+    person_id: uuid.UUID | str,
+    *,
+    object_type: str = "Person",
+    object_id: str = "",
+    purpose: str = "",
+    detail: dict[str, Any] | None = None,
+) -> tuple[Person, Decision]:
+    """Read access to a person's record, audited in the same transaction."""
+    with atomic():
+        person, decision = require(actor, person_id, Action.READ, audit_action="read",
+                                   object_type=object_type, object_id=object_id)
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.READ,
+            person_id=person.pk,
+            object_type=object_type,
+            object_id=object_id or str(person.pk),
+            purpose=purpose or default_purpose(person),
+            legal_basis=str(decision.basis),
+            detail=detail,
+        )
+    return person, decision
+
+
+def default_purpose(person: Person) -> str:
+    return "direct_care"
+
+
+# -- the same rule as a query ----------------------------------------------------------------
+
+
+def _covering(org_id: uuid.UUID) -> Q:
+    return Q(covers_all_organisations=True) | Q(organisations__id=org_id)
+
+
+def people_visible_to(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Person]:
+    """Everyone on the actor's organisation's care teams whose record the actor may see.
+
+    Break-glass access is deliberately not included: it opens one record, it does
+    not put anybody on a caseload.
+    """
+    if actor.membership is None or actor.role not in policy.CARE_ROLES:
+        return Person.objects.none()
+    now = now or timezone.now()
+    org_id = actor.organisation_id
+    assert org_id is not None
+    in_team = Exists(
+        CareTeamMember.objects.filter(active_team_q(now), person=OuterRef("pk"),
+                                      organisation_id=org_id)
+    )
+    consents = Consent.objects.filter(person=OuterRef("pk")).filter(_covering(org_id))
+    in_force = Q(withdrawn_at__isnull=True, valid_from__lte=now) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gt=now)
+    )
+    deny_in_force = Exists(consents.filter(in_force, decision=Consent.Decision.DENY))
+    permit_in_force = Exists(consents.filter(in_force, decision=Consent.Decision.PERMIT))
+    permit_withdrawn = Exists(
+        consents.filter(decision=Consent.Decision.PERMIT, withdrawn_at__isnull=False)
+    )
+    own = Q(registered_by_id=org_id)
+    uk_ok = ~Q(country=policy.SE) & ~deny_in_force & ~(permit_withdrawn & ~permit_in_force)
+    se_ok = Q(country=policy.SE) & permit_in_force & ~deny_in_force
+    return Person.objects.filter(in_team).filter(own | uk_ok | se_ok)

@@ -1,0 +1,132 @@
+"""Care teams, consent and break-glass: the facts the gate decides on."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from careweave.orgs.models import Membership, Organisation
+from careweave.people.models import Person
+
+
+class CareTeamMember(models.Model):
+    """An organisation (optionally a named staff member) on a person's care team."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="care_team")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("named staff member"),
+    )
+    role = models.CharField(_("role in the care team"), max_length=100)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        Membership, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_date", "organisation__name"]
+        indexes = [
+            # The gate's and the caseload's question: is organisation O on person P's team?
+            models.Index(fields=["organisation", "person"], name="careteam_org_person_idx",
+                         condition=models.Q(end_date__isnull=True)),
+            models.Index(fields=["person", "organisation"], name="careteam_person_org_idx"),
+        ]
+
+
+class Consent(models.Model):
+    """A consent decision or objection about sharing the person's record."""
+
+    class Purpose(models.TextChoices):
+        DIRECT_CARE = "direct_care", _("Direct care")
+        COORDINATION = "coordination", _("Care coordination (SIP)")
+
+    class Decision(models.TextChoices):
+        PERMIT = "permit", _("Agrees to sharing")
+        DENY = "deny", _("Objects to sharing (opt-out)")
+
+    class GivenBy(models.TextChoices):
+        PERSON = "person", _("The person")
+        REPRESENTATIVE = "representative", _("A representative")
+
+    class Method(models.TextChoices):
+        VERBAL = "verbal", _("Verbally")
+        WRITTEN = "written", _("In writing")
+        DIGITAL = "digital", _("Online, by the person")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    organisations = models.ManyToManyField(
+        Organisation, blank=True, related_name="+",
+        verbose_name=_("organisations covered"),
+        help_text=_("Leave empty to cover every organisation on the care team."),
+    )
+    # True when no organisations are named: the consent covers the whole care team.
+    covers_all_organisations = models.BooleanField(default=True)
+    given_by = models.CharField(_("given by"), max_length=20, choices=GivenBy.choices)
+    representative_name = models.CharField(_("representative's name"), max_length=200, blank=True)
+    method = models.CharField(_("how it was recorded"), max_length=20, choices=Method.choices)
+    valid_from = models.DateTimeField(_("from"))
+    valid_to = models.DateTimeField(_("to"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=500, blank=True)
+    withdrawn_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        Membership, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        indexes = [models.Index(fields=["person", "decision"], name="consent_person_idx")]
+
+
+class BreakGlass(models.Model):
+    """Emergency, time-limited access by someone outside the care team, with a reason."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="break_glass")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["membership", "person", "expires_at"], name="bg_lookup_idx"),
+            models.Index(fields=["started_at"], name="bg_started_idx"),
+        ]
+
+
+class ApiToken(models.Model):
+    """A personal access token: acts as one membership; only its SHA-256 is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)

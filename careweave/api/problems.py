@@ -1,0 +1,223 @@
+"""Every API error as ``application/problem+json`` (RFC 9457).
+
+``{"type", "title", "status", "detail", "instance", "request_id"}``, plus ``errors``
+(field path -> messages) for invalid input, and a few whitelisted extension members.
+Nothing in a problem ever describes another person's record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from careweave.core.errors import ServiceError
+
+logger = logging.getLogger("careweave.api")
+
+PROBLEM_BASE = "https://careweave.example/problems/"
+CONTENT_TYPE = "application/problem+json"
+
+# Extension members a ServiceError may carry through to the client. Anything else in
+# ``extra`` stays on the server: it may describe somebody the caller may not see.
+SAFE_EXTRA = frozenset({"confirmable", "current_version"})
+
+_SLUGS = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "not-permitted",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    412: "precondition-failed",
+    415: "unsupported-media-type",
+    422: "validation-failed",
+    428: "precondition-required",
+    429: "too-many-requests",
+    500: "server-error",
+}
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Bad request"),
+        401: _("Authentication required"),
+        403: _("Not permitted"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        412: _("Precondition failed"),
+        415: _("Unsupported media type"),
+        422: _("Invalid input"),
+        428: _("Precondition required"),
+        429: _("Too many requests"),
+        500: _("Server error"),
+    }
+
+
+def slug_for(cls: type) -> str:
+    """ValidationFailed -> validation-failed."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__).lower()
+
+
+class ProblemResponse(HttpResponse):
+    def __init__(self, body: dict[str, Any], status: int) -> None:
+        super().__init__(
+            json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False),
+            status=status,
+            content_type=CONTENT_TYPE,
+        )
+        self.problem = body
+
+
+def problem(
+    request: HttpRequest,
+    status: int,
+    *,
+    title: str = "",
+    detail: str = "",
+    slug: str = "",
+    errors: dict[str, list[str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> ProblemResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + (slug or _SLUGS.get(status, "error")),
+        "title": title or _titles().get(status, _("Error")),
+        "status": status,
+        "detail": detail or title or _titles().get(status, _("Error")),
+        "instance": request.path,
+        "request_id": getattr(request, "request_id", ""),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)
+    return ProblemResponse(body, status)
+
+
+def not_found(request: HttpRequest) -> ProblemResponse:
+    return problem(request, 404, detail=_("There is nothing here, or you may not see it."))
+
+
+def unauthenticated(request: HttpRequest, *, invalid_token: bool = False) -> ProblemResponse:
+    if invalid_token:
+        detail = _("The access token is wrong, expired or revoked.")
+    else:
+        detail = _("Send a personal access token: 'Authorization: Bearer <token>'.")
+    response = problem(request, 401, detail=detail)
+    response["WWW-Authenticate"] = (
+        'Bearer realm="careweave", error="invalid_token"' if invalid_token
+        else 'Bearer realm="careweave"'
+    )
+    return response
+
+
+class InvalidToken(AuthenticationError):
+    """A bearer token was sent and is not valid (distinct from sending none)."""
+
+
+# -- ninja validation errors ---------------------------------------------------------------
+
+_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+BODY_PARAM = "payload"
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """("body", "payload", "identifiers", 0, "value") -> "identifiers.0.value"."""
+    parts = list(loc)
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        if source == "body" and parts and parts[0] == BODY_PARAM:
+            parts.pop(0)
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    if kind == "missing":
+        return _("This is required.")
+    if kind == "string_too_long":
+        limit = (error.get("ctx") or {}).get("max_length")
+        if limit is not None:
+            return _("Must be %(limit)d characters or fewer.") % {"limit": int(limit)}
+    msg = str(error.get("msg", "")) or _("Invalid value.")
+    return msg.removeprefix("Value error, ")
+
+
+def validation_errors(exc: ValidationError) -> tuple[dict[str, list[str]], bool]:
+    """Field path -> messages, and whether every error was in the URL path."""
+    errors: dict[str, list[str]] = {}
+    only_path = bool(exc.errors)
+    for error in exc.errors:
+        loc = tuple(error.get("loc", ()))
+        if not loc or loc[0] != "path":
+            only_path = False
+        errors.setdefault(field_path(loc)[:200], []).append(_message(error))
+    return errors, only_path
+
+
+# -- handlers ------------------------------------------------------------------------------
+
+
+def handle_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors, only_path = validation_errors(exc)
+    if only_path:
+        # A malformed id in the URL names nothing: the same 404 as any unknown record.
+        return not_found(request)
+    return problem(request, 422, detail=_("Check the highlighted fields."), errors=errors)
+
+
+def handle_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    extra = {k: v for k, v in exc.extra.items() if k in SAFE_EXTRA}
+    extra.update(getattr(exc, "api_extra", {}))
+    return problem(
+        request,
+        exc.status,
+        title=_(exc.title),
+        detail=exc.message,
+        slug=slug_for(type(exc)),
+        errors=exc.errors if (exc.errors or exc.status == 422) else None,
+        extra=extra,
+    )
+
+
+def handle_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    from careweave.access.gate import AccessDenied
+
+    if isinstance(exc, AccessDenied):
+        # The service's transaction has rolled back by now: record the refusal on its own.
+        exc.record()
+    return not_found(request)
+
+
+def handle_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return unauthenticated(request, invalid_token=isinstance(exc, InvalidToken))
+
+
+def handle_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    detail = str(exc) if status < 500 else ""
+    return problem(request, status, detail=detail)
+
+
+def handle_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+    return problem(request, 500, detail=_("Something went wrong. It has been logged."))
+
+
+def install(api: NinjaAPI) -> None:
+    api.add_exception_handler(ValidationError, handle_validation)
+    api.add_exception_handler(ServiceError, handle_service_error)
+    api.add_exception_handler(Http404, handle_404)
+    api.add_exception_handler(AuthenticationError, handle_auth)
+    api.add_exception_handler(HttpError, handle_http_error)
+    api.add_exception_handler(Exception, handle_unexpected)

@@ -1,0 +1,152 @@
+"""Writing the audit log. Every read and write of personal data calls :func:`audit_record`
+inside the same transaction as the act it records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from careweave.audit.models import AuditEvent
+from careweave.core.context import Actor, current_request
+
+CHAINS = 64
+GENESIS = "0" * 64
+_LOCK_BASE = 0x43570000  # "CW": advisory lock keys for the audit chains
+
+
+def chain_for(person_id: uuid.UUID | None, user_id: int | None) -> int:
+    if person_id is not None:
+        return person_id.int % CHAINS
+    return (user_id or 0) % CHAINS
+
+
+def event_digest(event: AuditEvent) -> str:
+    """SHA-256 over the previous hash and every recorded field, canonically serialised."""
+    payload = {
+        "chain": event.chain,
+        "seq": event.seq,
+        "prev": event.prev_hash,
+        "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "user_id": event.user_id,
+        "username": event.username,
+        "membership_id": str(event.membership_id) if event.membership_id else None,
+        "organisation_id": str(event.organisation_id) if event.organisation_id else None,
+        "organisation_name": event.organisation_name,
+        "role": event.role,
+        "action": event.action,
+        "outcome": event.outcome,
+        "person_id": str(event.person_id) if event.person_id else None,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "purpose": event.purpose,
+        "legal_basis": event.legal_basis,
+        "channel": event.channel,
+        "request_id": event.request_id,
+        "detail": event.detail,
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def audit_enabled() -> bool:
+    return bool(settings.CAREWEAVE.get("AUDIT_ENABLED", True))
+
+
+def audit_record(
+    *,
+    actor: Actor | None,
+    action: str,
+    outcome: str = AuditEvent.Outcome.ALLOWED,
+    person_id: uuid.UUID | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    purpose: str = "",
+    legal_basis: str = "",
+    detail: dict[str, Any] | None = None,
+    username: str = "",
+) -> AuditEvent | None:
+    """Append one event to the log, in the caller's transaction."""
+    if not audit_enabled():
+        return None
+    ctx = current_request()
+    user = actor.user if actor else None
+    membership = actor.membership if actor else None
+    user_id = user.pk if user is not None and user.pk else None
+    chain = chain_for(person_id, user_id)
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_BASE + chain])
+        last = (
+            AuditEvent.objects.filter(chain=chain)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        event = AuditEvent(
+            chain=chain,
+            seq=seq,
+            prev_hash=prev,
+            at=timezone.now(),
+            user_id=user_id,
+            username=username or (user.get_username() if user is not None and user_id else ""),
+            membership_id=membership.pk if membership else None,
+            organisation_id=membership.organisation_id if membership else None,
+            organisation_name=membership.organisation.name if membership else "",
+            role=membership.role if membership else "",
+            action=action,
+            outcome=outcome,
+            person_id=person_id,
+            object_type=object_type,
+            object_id=str(object_id)[:64],
+            purpose=purpose,
+            legal_basis=legal_basis,
+            channel=ctx.channel,
+            request_id=ctx.request_id,
+            detail=detail or {},
+        )
+        event.hash = event_digest(event)
+        event.save(force_insert=True)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    chain: int
+    seq: int
+    event_id: int | None
+    problem: str
+
+
+def audit_verify(*, chunk_size: int = 5000) -> tuple[int, list[ChainProblem]]:
+    """Walk every chain; return the number of events checked and any problems found."""
+    problems: list[ChainProblem] = []
+    checked = 0
+    current_chain = -1
+    expected_seq = 1
+    prev = GENESIS
+    for event in AuditEvent.objects.order_by("chain", "seq").iterator(chunk_size=chunk_size):
+        if event.chain != current_chain:
+            current_chain, expected_seq, prev = event.chain, 1, GENESIS
+        checked += 1
+        if event.seq != expected_seq:
+            problems.append(
+                ChainProblem(event.chain, expected_seq, None,
+                             f"events missing before seq {event.seq}")
+            )
+        elif event.prev_hash != prev:
+            problems.append(ChainProblem(event.chain, event.seq, event.id, "broken link"))
+        if event_digest(event) != event.hash:
+            problems.append(ChainProblem(event.chain, event.seq, event.id, "content altered"))
+        expected_seq = event.seq + 1
+        prev = event.hash
+    return checked, problems

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from careweave.core.context import (
+    Actor,
+    RequestContext,
+    new_request_id,
+    reset_request_context,
+    set_request_context,
+)
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+SESSION_MEMBERSHIP = "careweave_membership"
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (or keeps a well-formed X-Request-ID) for the audit log."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _SAFE_ID.match(incoming) else new_request_id()
+        path = request.path
+        channel = "fhir" if path.startswith("/fhir") else "api" if path.startswith("/api") else "web"
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = set_request_context(RequestContext(request_id=request_id, channel=channel))
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_context(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def memberships_for(user: object) -> list:
+    from careweave.orgs.models import Membership
+
+    return list(
+        Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "role")
+    )
+
+
+class ActorMiddleware:
+    """request.actor: the logged-in user acting through the membership chosen for the session."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.actor = None  # type: ignore[attr-defined]
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            chosen = request.session.get(SESSION_MEMBERSHIP)
+            membership = None
+            if chosen:
+                from careweave.orgs.models import Membership
+
+                membership = (
+                    Membership.objects.select_related("organisation")
+                    .filter(pk=chosen, user=user, is_active=True, organisation__is_active=True)
+                    .first()
+                )
+            if membership is None:
+                options = memberships_for(user)
+                if len(options) == 1:
+                    membership = options[0]
+                    request.session[SESSION_MEMBERSHIP] = str(membership.pk)
+            request.actor = Actor(user=user, membership=membership)  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+class AccessDeniedMiddleware:
+    """Records a gate refusal (after the failed transaction rolled back); Django renders 404."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        from careweave.access.gate import AccessDenied
+
+        if isinstance(exception, AccessDenied):
+            exception.record()
+        return None

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from careweave.demo.loader import DEFAULT_PASSWORD, STAFF, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisations, staff and people (UK and Sweden)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--reset", action="store_true",
+                            help="Delete ALL people, staff, organisations and audit first.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_demo(reset=options["reset"], log=self.stdout.write)
+        self.stdout.write("")
+        self.stdout.write("Careweave demo is ready at http://127.0.0.1:8000/")
+        shown = result.password if result.password == DEFAULT_PASSWORD else "(CAREWEAVE_DEMO_PASSWORD)"
+        self.stdout.write(f"Log in with any of these usernames, password: {shown}")
+        for username, first, last, roles in STAFF:
+            where = "; ".join(f"{role.label}" for _org, role, _t in roles)
+            self.stdout.write(f"  {username:<12} {first} {last} ({where})")
+        self.stdout.write("  admin        Django admin (/admin/)")
+        self.stdout.write("Two-factor authentication is off for these demo accounts only.")

@@ -1,0 +1,24 @@
+"""PostgreSQL only: a trigram index so that name search (LIKE '%token%') uses an index."""
+
+from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    schema_editor.execute(
+        "CREATE INDEX IF NOT EXISTS person_search_trgm ON people_person "
+        "USING gin (search_name gin_trgm_ops)"
+    )
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute("DROP INDEX IF EXISTS person_search_trgm")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("people", "0001_initial")]
+    operations = [migrations.RunPython(forwards, backwards)]

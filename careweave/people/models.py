@@ -1,0 +1,141 @@
+"""The person: identity, contacts, languages, culture, social network."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from careweave.orgs.models import Area, Country, Organisation
+from careweave.people import identifiers as ids
+from careweave.people.names import search_key
+
+
+class LivingSituation(models.TextChoices):
+    ALONE = "alone", _("Lives alone")
+    WITH_FAMILY = "with_family", _("Lives with family or partner")
+    CARE_HOME = "care_home", _("Lives in a care home")
+    SUPPORTED = "supported", _("Supported living")
+    HOMELESS = "homeless", _("No fixed address")
+    OTHER = "other", _("Other")
+    UNKNOWN = "", _("Not recorded")
+
+
+class Person(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    # Accent- and case-folded "given family" and "family given" for search and sorting.
+    search_name = models.CharField(max_length=210, editable=False, db_index=False)
+    sort_name = models.CharField(max_length=210, editable=False)
+    birth_date = models.DateField(_("date of birth"))
+    gender = models.CharField(_("gender"), max_length=40, blank=True)
+
+    address_line = models.CharField(_("address"), max_length=200, blank=True)
+    town = models.CharField(_("town"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+
+    main_language = models.CharField(_("main language"), max_length=40, blank=True)
+    other_languages = models.CharField(_("other languages"), max_length=200, blank=True)
+    interpreter_needed = models.BooleanField(_("needs an interpreter"), default=False)
+    interpreter_language = models.CharField(_("interpreter language"), max_length=40, blank=True)
+    cultural_background = models.CharField(_("cultural background"), max_length=200, blank=True)
+    faith = models.CharField(_("faith or beliefs"), max_length=100, blank=True)
+    cultural_needs = models.TextField(_("cultural and faith needs"), blank=True)
+    living_situation = models.CharField(
+        _("living situation"), max_length=20, choices=LivingSituation.choices, blank=True
+    )
+    what_matters = models.TextField(_("what matters to me"), blank=True)
+
+    registered_by = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+",
+        help_text=_("The organisation that created this record."),
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sort_name", "id"], name="person_sort_idx"),
+            models.Index(fields=["search_name"], name="person_search_idx"),
+            models.Index(fields=["birth_date"], name="person_birth_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def refresh_search_fields(self) -> None:
+        self.search_name = search_key(f"{self.given_name} {self.family_name} {self.preferred_name}")
+        self.sort_name = search_key(f"{self.family_name} {self.given_name}")
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version}"'
+
+
+class PersonIdentifier(models.Model):
+    class System(models.TextChoices):
+        NHS = ids.NHS, _("NHS number")
+        SE_PERSONNUMMER = ids.SE_PERSONNUMMER, _("Personnummer")
+        SE_SAMORDNINGSNUMMER = ids.SE_SAMORDNINGSNUMMER, _("Samordningsnummer")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
+    system = models.CharField(_("system"), max_length=20, choices=System.choices)
+    value = models.CharField(_("value"), max_length=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system", "value"], name="identifier_unique")
+        ]
+        indexes = [models.Index(fields=["value"], name="identifier_value_idx")]
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        return ids.format_identifier(self.system, self.value)
+
+
+class RelatedPerson(models.Model):
+    """Someone in the person's social network: next of kin, carer, friend."""
+
+    class Relationship(models.TextChoices):
+        NEXT_OF_KIN = "next_of_kin", _("Next of kin")
+        CARER = "carer", _("Unpaid carer")
+        PARTNER = "partner", _("Partner or spouse")
+        CHILD = "child", _("Son or daughter")
+        PARENT = "parent", _("Parent")
+        SIBLING = "sibling", _("Brother or sister")
+        FRIEND = "friend", _("Friend or neighbour")
+        ADVOCATE = "advocate", _("Advocate")
+        GUARDIAN = "guardian", _("Legal representative (god man / förvaltare / deputy)")
+        OTHER = "other", _("Other")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="network")
+    name = models.CharField(_("name"), max_length=200)
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_next_of_kin = models.BooleanField(_("next of kin"), default=False)
+    is_carer = models.BooleanField(_("provides unpaid care"), default=False)
+    may_share = models.BooleanField(
+        _("person agrees we may share information with them"), default=False
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_next_of_kin", "name"]
+        indexes = [models.Index(fields=["person", "name"], name="network_person_idx")]

@@ -1,0 +1,83 @@
+"""Reads of people, always scoped by the access gate."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from careweave.access.gate import open_person, people_visible_to
+from careweave.access.models import CareTeamMember, Consent
+from careweave.audit.models import AuditEvent
+from careweave.audit.services import audit_record
+from careweave.core.context import Actor
+from careweave.core.db import atomic
+from careweave.core.pagination import Page, keyset_page
+from careweave.people import identifiers as ids
+from careweave.people.models import Person, PersonIdentifier
+from careweave.people.names import search_key
+
+MAX_QUERY = 100
+
+
+def _search_filter(qs: QuerySet[Person], q: str) -> QuerySet[Person]:
+    q = (q or "").strip()[:MAX_QUERY]
+    if not q:
+        return qs
+    ident = ids.guess(q)
+    if ident is not None:
+        return qs.filter(
+            Exists(PersonIdentifier.objects.filter(person=OuterRef("pk"), system=ident.system,
+                                                   value=ident.value))
+        )
+    for token in search_key(q).split()[:5]:
+        qs = qs.filter(search_name__contains=token)
+    return qs
+
+
+def caseload(
+    *, actor: Actor, q: str = "", cursor: str | None = None, size: int = 25,
+    audit: bool = True,
+) -> Page[Person]:
+    """The actor's caseload (their organisation's care teams), optionally searched.
+
+    A search is audited (what was searched, how many were shown); plain browsing of
+    the caseload is too, as a search with no terms.
+    """
+    size = max(1, min(size, 100))
+    with atomic():
+        qs = _search_filter(people_visible_to(actor), q).prefetch_related(
+            Prefetch("identifiers", queryset=PersonIdentifier.objects.order_by("system"))
+        )
+        page = keyset_page(qs, fields=("sort_name", "id"), cursor=cursor, size=size)
+        if audit:
+            audit_record(
+                actor=actor, action=AuditEvent.Action.SEARCH, object_type="Person",
+                purpose="direct_care",
+                detail={"q_length": len(q or ""), "results": len(page.items),
+                        "kind": "identifier" if ids.guess(q or "") else "name"},
+            )
+    return page
+
+
+def person_detail(*, actor: Actor, person_id: uuid.UUID | str) -> dict[str, Any]:
+    """Everything on the person page, in a fixed number of queries, audited as one read."""
+    person, decision = open_person(actor, person_id)
+    team = list(
+        CareTeamMember.objects.filter(person=person)
+        .select_related("organisation", "staff__user")
+        .order_by("end_date", "start_date")
+    )
+    consents = list(
+        Consent.objects.filter(person=person).prefetch_related("organisations")
+        .select_related("recorded_by__organisation")
+    )
+    return {
+        "person": person,
+        "decision": decision,
+        "identifiers": list(person.identifiers.all()),
+        "care_team": team,
+        "consents": consents,
+        "network": list(person.network.all()),
+    }

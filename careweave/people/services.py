@@ -1,0 +1,324 @@
+"""Writes to the person record. Keyword-only, actor first, one transaction, audit inside."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from careweave.access.gate import Action, people_visible_to, require
+from careweave.access.models import CareTeamMember
+from careweave.audit.models import AuditEvent
+from careweave.audit.services import audit_record
+from careweave.core.context import Actor
+from careweave.core.db import atomic
+from careweave.core.errors import DuplicateRecord, NotPermitted, StaleVersion, ValidationFailed
+from careweave.access import policy
+from careweave.orgs.models import Area, Country
+from careweave.people import identifiers as ids
+from careweave.people.models import LivingSituation, Person, PersonIdentifier, RelatedPerson
+from careweave.people.names import nfc, search_key
+
+# Fields a caller may set, with their maximum length (None: not a plain string field).
+TEXT_FIELDS: dict[str, int] = {
+    "given_name": 100,
+    "family_name": 100,
+    "preferred_name": 100,
+    "gender": 40,
+    "address_line": 200,
+    "town": 100,
+    "postcode": 20,
+    "phone": 40,
+    "email": 254,
+    "main_language": 40,
+    "other_languages": 200,
+    "interpreter_language": 40,
+    "cultural_background": 200,
+    "faith": 100,
+    "cultural_needs": 5000,
+    "what_matters": 5000,
+}
+OTHER_FIELDS = {"birth_date", "interpreter_needed", "living_situation", "area_code", "country"}
+EDITABLE_FIELDS = frozenset(TEXT_FIELDS) | OTHER_FIELDS
+REQUIRED = ("given_name", "family_name", "birth_date")
+OLDEST = dt.date(1880, 1, 1)
+
+
+def clean_person_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Validate and normalise person fields, collecting every error at once."""
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    unknown = set(data) - EDITABLE_FIELDS
+    for name in sorted(unknown):
+        errors.setdefault(name[:60], []).append(_("Unknown field."))
+    for name, limit in TEXT_FIELDS.items():
+        if name not in data:
+            continue
+        value = data[name]
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors.setdefault(name, []).append(_("Enter text."))
+            continue
+        value = nfc(value)
+        if "\x00" in value:
+            errors.setdefault(name, []).append(_("Remove the invalid character."))
+            continue
+        if len(value) > limit:
+            errors.setdefault(name, []).append(
+                _("Must be %(limit)d characters or fewer.") % {"limit": limit}
+            )
+            continue
+        out[name] = value
+    if "email" in out and out["email"] and ("@" not in out["email"] or " " in out["email"]):
+        errors.setdefault("email", []).append(_("Enter an email address like name@example.org."))
+    if "birth_date" in data:
+        value = data["birth_date"]
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                value = None
+                errors.setdefault("birth_date", []).append(
+                    _("Enter a real date of birth, like 1948-03-27.")
+                )
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            if value > timezone.localdate():
+                errors.setdefault("birth_date", []).append(
+                    _("Date of birth must be in the past.")
+                )
+            elif value < OLDEST:
+                errors.setdefault("birth_date", []).append(
+                    _("Date of birth must be after 1880.")
+                )
+            else:
+                out["birth_date"] = value
+        elif value is not None and "birth_date" not in errors:
+            errors.setdefault("birth_date", []).append(_("Enter a real date of birth."))
+    if "interpreter_needed" in data:
+        if not isinstance(data["interpreter_needed"], bool):
+            errors.setdefault("interpreter_needed", []).append(_("Answer yes or no."))
+        else:
+            out["interpreter_needed"] = data["interpreter_needed"]
+    if "living_situation" in data:
+        value = data["living_situation"] or ""
+        if value not in LivingSituation.values:
+            errors.setdefault("living_situation", []).append(_("Choose a living situation."))
+        else:
+            out["living_situation"] = value
+    if "country" in data:
+        if data["country"] not in Country.values:
+            errors.setdefault("country", []).append(_("Choose the United Kingdom or Sweden."))
+        else:
+            out["country"] = data["country"]
+    if "area_code" in data:
+        code = data["area_code"] or ""
+        if code:
+            area = Area.objects.filter(code=str(code)[:20]).first()
+            if area is None:
+                errors.setdefault("area_code", []).append(_("Unknown area code."))
+            else:
+                out["area"] = area
+        else:
+            out["area"] = None
+    if not partial:
+        for name in REQUIRED:
+            if name not in data or data[name] in (None, ""):
+                errors[name] = [_("This is required.")]
+    else:
+        for name in REQUIRED:
+            if name in data and data[name] in (None, ""):
+                errors[name] = [_("This is required.")]
+    if out.get("interpreter_needed") and not out.get("interpreter_language", data.get(
+        "interpreter_language"
+    )):
+        errors.setdefault("interpreter_language", []).append(
+            _("Say which language the interpreter should speak.")
+        )
+    if errors:
+        raise ValidationFailed(_("Check the highlighted fields."), errors=errors)
+    return out
+
+
+def clean_identifiers(raw: Iterable[tuple[str, str]]) -> list[ids.Identifier]:
+    errors: dict[str, list[str]] = {}
+    result: list[ids.Identifier] = []
+    seen: set[tuple[str, str]] = set()
+    for system, value in raw:
+        if not value or not str(value).strip():
+            continue
+        field = f"identifier_{system}"[:40]
+        try:
+            normalised = ids.normalise(system, str(value))
+        except ids.InvalidIdentifier as exc:
+            errors.setdefault(field, []).append(str(exc))
+            continue
+        if (system, normalised) not in seen:
+            seen.add((system, normalised))
+            result.append(ids.Identifier(system, normalised))
+    if errors:
+        raise ValidationFailed(_("Check the identifiers."), errors=errors)
+    return result
+
+
+def find_by_identifier(system: str, value: str) -> Person | None:
+    row = PersonIdentifier.objects.select_related("person").filter(system=system,
+                                                                     value=value).first()
+    return row.person if row else None
+
+
+def similar_people(*, actor: Actor, given_name: str, family_name: str,
+                   birth_date: dt.date) -> list[Person]:
+    """People the actor may see with the same name and date of birth."""
+    key = search_key(f"{family_name} {given_name}")
+    return list(people_visible_to(actor).filter(sort_name=key, birth_date=birth_date)[:5])
+
+
+def person_create(
+    *,
+    actor: Actor,
+    data: Mapping[str, Any],
+    identifiers: Iterable[tuple[str, str]] = (),
+    confirm_similar: bool = False,
+    care_team_role: str = "",
+) -> Person:
+    """Create a person; the actor's organisation joins the care team and registers the record."""
+    if actor.membership is None or actor.role not in policy.CARE_ROLES:
+        raise NotPermitted(_("Your role cannot create person records."))
+    fields = clean_person_fields(data, partial=False)
+    idents = clean_identifiers(identifiers)
+    fields.setdefault("country", actor.membership.organisation.country)
+    for ident in idents:
+        if find_by_identifier(ident.system, ident.value) is not None:
+            raise DuplicateRecord(
+                _("A record with this %(system)s already exists.")
+                % {"system": PersonIdentifier.System(ident.system).label},
+                errors={f"identifier_{ident.system}": [_("Already in use.")]},
+                extra={"system": ident.system, "value": ident.value},
+            )
+    if not confirm_similar:
+        similar = similar_people(actor=actor, given_name=fields["given_name"],
+                                 family_name=fields["family_name"],
+                                 birth_date=fields["birth_date"])
+        if similar:
+            raise DuplicateRecord(
+                _("Someone with the same name and date of birth is already on your caseload. "
+                  "Check it is not the same person, then confirm."),
+                extra={"similar": [str(p.pk) for p in similar], "confirmable": True},
+            )
+    try:
+        with atomic():
+            person = Person(registered_by=actor.membership.organisation, **fields)
+            person.refresh_search_fields()
+            person.save(force_insert=True)
+            PersonIdentifier.objects.bulk_create(
+                [PersonIdentifier(person=person, system=i.system, value=i.value) for i in idents]
+            )
+            CareTeamMember.objects.create(
+                person=person,
+                organisation=actor.membership.organisation,
+                staff=actor.membership,
+                role=care_team_role or actor.membership.get_role_display(),
+                start_date=timezone.localdate(),
+                added_by=actor.membership,
+            )
+            audit_record(
+                actor=actor, action=AuditEvent.Action.CREATE, person_id=person.pk,
+                object_type="Person", object_id=str(person.pk),
+                purpose="direct_care", legal_basis=policy.Basis.OWN_ORGANISATION.value,
+            )
+    except IntegrityError:
+        # A concurrent create took the identifier first: same answer as above.
+        raise DuplicateRecord(_("A record with this identifier already exists.")) from None
+    return person
+
+
+def person_update(
+    *,
+    actor: Actor,
+    person_id: uuid.UUID | str,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    identifiers: Iterable[tuple[str, str]] | None = None,
+) -> Person:
+    """Change a person's details. ``expected_version`` (from If-Match) guards lost updates."""
+    fields = clean_person_fields(changes, partial=True)
+    idents = clean_identifiers(identifiers) if identifiers is not None else None
+    with atomic():
+        person, decision = require(actor, person_id, Action.CHANGE, audit_action="update",
+                                   for_update=True)
+        if expected_version is not None and person.version != expected_version:
+            raise StaleVersion(
+                _("Someone else changed this record. Reload it and make your change again."),
+                extra={"current_version": person.version},
+            )
+        changed = sorted(k for k, v in fields.items() if getattr(person, k) != v)
+        for key, value in fields.items():
+            setattr(person, key, value)
+        if idents is not None:
+            existing = {(i.system, i.value) for i in person.identifiers.all()}
+            wanted = {(i.system, i.value) for i in idents}
+            for system, value in wanted - existing:
+                other = find_by_identifier(system, value)
+                if other is not None and other.pk != person.pk:
+                    raise DuplicateRecord(
+                        _("Another record already has this identifier."),
+                        errors={f"identifier_{system}": [_("Already in use.")]},
+                    )
+            systems_wanted = {s for s, _v in wanted}
+            person.identifiers.filter(system__in=systems_wanted).exclude(
+                value__in=[v for _s, v in wanted]
+            ).delete()
+            PersonIdentifier.objects.bulk_create(
+                [PersonIdentifier(person=person, system=s, value=v) for s, v in wanted - existing]
+            )
+            if wanted != existing:
+                changed.append("identifiers")
+        if changed:
+            person.refresh_search_fields()
+            person.version += 1
+            person.save()
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, person_id=person.pk,
+            object_type="Person", object_id=str(person.pk), purpose="direct_care",
+            legal_basis=str(decision.basis), detail={"fields": changed},
+        )
+    return person
+
+
+NETWORK_FIELDS = {"name": 200, "phone": 40, "notes": 500}
+
+
+def network_add(*, actor: Actor, person_id: uuid.UUID | str, data: Mapping[str, Any]) -> RelatedPerson:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for key, limit in NETWORK_FIELDS.items():
+        value = nfc(str(data.get(key) or ""))
+        if len(value) > limit:
+            errors[key] = [_("Must be %(limit)d characters or fewer.") % {"limit": limit}]
+        clean[key] = value
+    if not clean["name"]:
+        errors["name"] = [_("Enter a name.")]
+    relationship = data.get("relationship") or ""
+    if relationship not in RelatedPerson.Relationship.values:
+        errors["relationship"] = [_("Choose a relationship.")]
+    if errors:
+        raise ValidationFailed(_("Check the highlighted fields."), errors=errors)
+    with atomic():
+        person, decision = require(actor, person_id, Action.CHANGE, audit_action="update")
+        related = RelatedPerson.objects.create(
+            person=person, relationship=relationship,
+            is_next_of_kin=bool(data.get("is_next_of_kin")),
+            is_carer=bool(data.get("is_carer")), may_share=bool(data.get("may_share")), **clean,
+        )
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, person_id=person.pk,
+                     object_type="RelatedPerson", object_id=str(related.pk),
+                     purpose="direct_care", legal_basis=str(decision.basis))
+    return related

@@ -1,0 +1,86 @@
+"""Template helpers for the GOV.UK-styled pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag
+def membership_count(user: Any) -> int:
+    """How many active memberships the user has (for the "Change" link)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    from careweave.core.middleware import memberships_for
+
+    return len(memberships_for(user))
+
+
+@register.simple_tag(takes_context=True)
+def nav_item(context: template.Context, url: str, text: str) -> str:
+    """One service-navigation item, marked current when it is the page being shown."""
+    request = context.get("request")
+    path = request.path if request is not None else ""
+    current = bool(url) and path == url
+    if current:
+        return format_html(
+            '<li class="govuk-service-navigation__item govuk-service-navigation__item--active">'
+            '<a class="govuk-service-navigation__link" href="{}" aria-current="page">'
+            '<strong class="govuk-service-navigation__active-fallback">{}</strong></a></li>',
+            url,
+            text,
+        )
+    return format_html(
+        '<li class="govuk-service-navigation__item">'
+        '<a class="govuk-service-navigation__link" href="{}">{}</a></li>',
+        url,
+        text,
+    )
+
+
+@register.filter
+def describedby(field: BoundField, extra: str = "") -> str:
+    """The ids a field's input is described by: its hint and its error message."""
+    ids = []
+    if extra:
+        ids.append(extra)
+    if field.help_text:
+        ids.append(f"{field.auto_id}-hint")
+    if field.errors:
+        ids.append(f"{field.auto_id}-error")
+    return " ".join(ids)
+
+
+@register.filter
+def widget_type(field: BoundField) -> str:
+    """input, textarea, select, checkbox, radio or date (for includes/field.html)."""
+    widget = field.field.widget
+    name = type(widget).__name__
+    if name in {"Textarea"}:
+        return "textarea"
+    if name in {"Select", "NullBooleanSelect"}:
+        return "select"
+    if name in {"CheckboxInput"}:
+        return "checkbox"
+    if name in {"RadioSelect"}:
+        return "radio"
+    if name in {"CheckboxSelectMultiple"}:
+        return "checkboxes"
+    if name in {"GovukDateWidget"}:
+        return "date"
+    return "input"
+
+
+@register.filter
+def input_type(field: BoundField) -> str:
+    return str(getattr(field.field.widget, "input_type", "text") or "text")
+
+
+@register.filter
+def as_str(value: Any) -> str:
+    return "" if value is None else str(value)
