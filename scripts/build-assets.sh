@@ -9,6 +9,7 @@
 #   vendor/govuk/assets/{fonts,images,manifest.json}
 #   vendor/htmx/htmx.min.js
 #   vendor/axe-core/axe.min.js                       (for accessibility tests)
+#   vendor/swagger-ui/swagger-ui-bundle.js, swagger-ui.css (+ .map)  API docs at /api/v1/docs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,7 @@ mkdir -p careweave/static
 tmp=$(mktemp -d careweave/static/.vendor.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-mkdir -p "$tmp/govuk" "$tmp/htmx" "$tmp/axe-core"
+mkdir -p "$tmp/govuk" "$tmp/htmx" "$tmp/axe-core" "$tmp/swagger-ui"
 
 # GOV.UK Frontend. Its precompiled CSS refers to fonts and images by the absolute path
 # /assets/... (e.g. url(/assets/fonts/bold-b542beb274-v2.woff2)). We serve it under
@@ -47,6 +48,10 @@ cp -R "$src_govuk/assets" "$tmp/govuk/assets"
 
 cp node_modules/htmx.org/dist/htmx.min.js "$tmp/htmx/"
 cp node_modules/axe-core/axe.min.js "$tmp/axe-core/"
+# Swagger UI for the API docs page, served locally (no CDN: hospital networks are offline).
+src_swagger=node_modules/swagger-ui-dist
+cp "$src_swagger/swagger-ui-bundle.js" "$src_swagger/swagger-ui-bundle.js.map" \
+   "$src_swagger/swagger-ui.css" "$src_swagger/swagger-ui.css.map" "$tmp/swagger-ui/"
 
 # Every copied file that names a source map must have it beside it, or collectstatic with
 # ManifestStaticFilesStorage fails on the missing .map.
@@ -67,3 +72,4 @@ log "wrote $dest/ ($(find "$dest" -type f | wc -l) files, $(du -sh "$dest" | cut
 log "  govuk/            govuk-frontend $(version govuk-frontend): css (url()s -> relative assets/), js (ES module), assets/fonts, assets/images"
 log "  htmx/htmx.min.js  htmx.org $(version htmx.org)"
 log "  axe-core/axe.min.js  axe-core $(version axe-core)"
+log "  swagger-ui/        swagger-ui-dist $(version swagger-ui-dist): bundle js + css"
