@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
@@ -64,7 +65,7 @@ class SessionActorAuth(APIKeyCookie):
             # Nobody logged in: not this scheme's business (no CSRF noise for token clients).
             return None
         if check_csrf(request):
-            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header.")
+            raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header."))
         return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
@@ -206,6 +207,8 @@ def handle_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 def handle_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     status = exc.status_code
     detail = str(exc) if status < 500 else ""
+    if status == 400 and detail.startswith("Cannot parse request body"):
+        detail = _("The request body must be JSON.")
     return problem(request, status, detail=detail)
 
 
@@ -214,10 +217,18 @@ def handle_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(request, 500, detail=_("Something went wrong. It has been logged."))
 
 
+Handler = Callable[[HttpRequest, Any], HttpResponse]
+
+
+def _add(api: NinjaAPI, exc_class: type[Exception], handler: Handler) -> None:
+    # ninja types the handler as taking "exception or exception class"; ours take instances.
+    api.add_exception_handler(exc_class, cast(Any, handler))
+
+
 def install(api: NinjaAPI) -> None:
-    api.add_exception_handler(ValidationError, handle_validation)
-    api.add_exception_handler(ServiceError, handle_service_error)
-    api.add_exception_handler(Http404, handle_404)
-    api.add_exception_handler(AuthenticationError, handle_auth)
-    api.add_exception_handler(HttpError, handle_http_error)
-    api.add_exception_handler(Exception, handle_unexpected)
+    _add(api, ValidationError, handle_validation)
+    _add(api, ServiceError, handle_service_error)
+    _add(api, Http404, handle_404)
+    _add(api, AuthenticationError, handle_auth)
+    _add(api, HttpError, handle_http_error)
+    _add(api, Exception, handle_unexpected)

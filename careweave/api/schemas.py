@@ -290,11 +290,41 @@ class UserOut(Schema):
 class MembershipOut(Schema):
     id: uuid.UUID
     role: str
+    role_display: str
     job_title: str
+    organisation: OrganisationRef
 
 
 class MeOut(Schema):
     user: UserOut
-    membership: MembershipOut
-    organisation: OrganisationOut
+    acting_membership: MembershipOut = Field(
+        description="The membership this request acts through (a token's own membership).")
+    memberships: list[MembershipOut]
     authenticated_by: Literal["token", "session"]
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+class ProblemOut(Schema):
+    """RFC 9457 problem details (served as application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str
+    errors: dict[str, list[str]] | None = None
+    confirmable: bool | None = None
+    current_version: int | None = None
+    existing: str | None = Field(
+        None, description="On a duplicate identifier: the existing record, if you may see it.")
+    similar: list[str] | None = Field(
+        None, description="On a possible duplicate: records on your caseload to check.")
+
+
+class HealthOut(Schema):
+    status: Literal["ok", "error"]
+    database: str
+    tasks: dict[str, Any]
