@@ -2,10 +2,10 @@
 
 Pure Python over plain values, no Django, so that the rules can be read in one
 place and tested as a table. ``careweave.access.gate`` gathers the facts from the
-database and asks :func:`decide`; ``careweave.access.selectors`` expresses the
-same rules as a query for lists (a test checks the two agree).
+database and asks :func:`decide`; ``careweave.access.gate.people_visible_to`` expresses
+the same rules as a query for lists (a test checks the two agree).
 
-Country rules (see docs/adr/0003-consent-rules-per-country.md):
+Country rules (see docs/adr/0004-country-consent-policy-as-pure-module.md):
 
 UK (GB)
     Implied consent for direct care within the care team (common law duty of
