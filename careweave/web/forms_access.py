@@ -13,7 +13,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from careweave.access.models import CareTeamMember, Consent
@@ -26,8 +28,9 @@ from careweave.people.models import PersonIdentifier, RelatedPerson
 # -- a GOV.UK date input: three boxes (day, month, year) -----------------------------------
 
 
-class DateInput(forms.MultiWidget):
-    """Renders as ``name-day``, ``name-month``, ``name-year`` inputs (see the template)."""
+class GovukDateWidget(forms.MultiWidget):
+    """Renders as ``name_day``, ``name_month``, ``name_year`` inputs (ids ``id_name_0`` to
+    ``_2``; see the template). The class name is what ``careweave_web.widget_type`` knows."""
 
     template_name = "web/access/widgets/date.html"
 
@@ -44,11 +47,38 @@ class DateInput(forms.MultiWidget):
             return [value.day, value.month, value.year]
         return [None, None, None]
 
+    def _render(self, template_name: str, context: dict[str, Any],
+                renderer: Any = None) -> SafeString:
+        # The project's template engine (the default form renderer only looks in apps'
+        # template folders, and our templates live in careweave/templates).
+        return mark_safe(render_to_string(template_name, context))
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        invalid = bool((attrs or {}).get("aria-invalid")) or bool(
+            self.attrs.get("aria-invalid"))
+        labels = (_("Day"), _("Month"), _("Year"))
+        widths = (2, 2, 4)
+        context["widget"]["parts"] = [
+            {
+                "label": label, "width": width, "invalid": invalid,
+                "id": sub["attrs"].get("id", ""), "name": sub["name"],
+                "value": "" if sub["value"] is None else str(sub["value"]),
+                "maxlength": sub["attrs"].get("maxlength", ""),
+            }
+            for sub, label, width in zip(context["widget"]["subwidgets"], labels, widths,
+                                         strict=True)
+        ]
+        return context
+
+
+DateInput = GovukDateWidget
+
 
 class DateField(forms.MultiValueField):
     """A date typed as day, month and year, with the GOV.UK error messages."""
 
-    widget = DateInput
+    widget = GovukDateWidget
 
     def __init__(self, **kwargs: Any) -> None:
         fields = (
