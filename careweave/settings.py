@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "careweave.web",
     "careweave.api",
     "careweave.demo",
+    "careweave.seed",
 ]
 
 MIDDLEWARE = [
@@ -178,7 +179,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("CAREWEAVE_STATIC_ROOT", Path.cwd() / "staticfiles"))
 STATICFILES_DIRS: list[Path] = []
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 TASKS = {
     "default": {

@@ -84,3 +84,28 @@ def input_type(field: BoundField) -> str:
 @register.filter
 def as_str(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+@register.simple_tag
+def govuk_widget(field: BoundField, css_class: str) -> str:
+    """Render the field's own widget (e.g. a <select> with optgroups) with GOV.UK classes."""
+    classes = css_class + (f" {css_class}--error" if field.errors else "")
+    attrs = {"class": classes}
+    described = describedby(field)
+    if described:
+        attrs["aria-describedby"] = described
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def basis_label(code: Any) -> str:
+    """The legal basis of an access decision, in words."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "own-organisation": _("Your organisation registered this person"),
+        "implied-consent-direct-care": _("Implied consent for direct care (care team)"),
+        "explicit-consent": _("Explicit consent to share (care team)"),
+        "break-glass": _("Emergency access (break-glass)"),
+    }
+    return labels.get(str(code), str(code))

@@ -1,0 +1,391 @@
+"""Pages: signing in (password, lockout, TOTP), choosing a membership, the caseload and
+the person record. Views are thin: they parse forms, call selectors and services (which
+ask the access gate and write the audit) and render.
+
+Every view carries one route marker from careweave.core.routes.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
+
+from careweave.access.gate import decide
+from careweave.audit.models import AuditEvent
+from careweave.audit.services import audit_record
+from careweave.core.context import Actor
+from careweave.core.db import atomic
+from careweave.core.errors import DuplicateRecord, ServiceError, StaleVersion, ValidationFailed
+from careweave.core.middleware import SESSION_MEMBERSHIP, memberships_for
+from careweave.core.models import LoginFailure
+from careweave.core.routes import gated, login_only, needs_second_factor, public, staff_required
+from careweave.people import selectors, services
+from careweave.people.models import Person
+from careweave.web.forms import LoginForm, MembershipForm, PersonForm, SearchForm, TokenForm
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor = getattr(request, "actor", None)
+    assert actor is not None
+    return actor
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def apply_service_error(form: Form, exc: ServiceError) -> None:
+    """Put a service's errors on the form: field errors where the field exists."""
+    placed = False
+    for name, msgs in exc.errors.items():
+        field = name.replace("-", "_")
+        for msg in msgs:
+            if field in form.fields:
+                form.add_error(field, msg)
+                placed = True
+            else:
+                form.add_error(None, f"{name}: {msg}")
+                placed = True
+    if not placed or not isinstance(exc, ValidationFailed):
+        form.add_error(None, exc.message)
+
+
+# -- signing in ------------------------------------------------------------------------------
+
+
+def _after_login(request: HttpRequest) -> str:
+    if needs_second_factor(request):
+        return reverse("web:otp_verify")
+    if getattr(request, "actor", None) is None or request.actor.membership is None:  # type: ignore[attr-defined]
+        options = memberships_for(request.user)
+        if len(options) != 1:
+            return reverse("web:choose_membership")
+    return reverse("web:caseload")
+
+
+def _locked_out(username: str) -> bool:
+    conf = settings.CAREWEAVE
+    since = timezone.now() - dt.timedelta(minutes=conf["LOGIN_LOCKOUT_MINUTES"])
+    failures = LoginFailure.objects.filter(username=username.lower(), at__gte=since).count()
+    return failures >= conf["LOGIN_MAX_FAILURES"]
+
+
+@public
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:caseload")
+    return redirect("web:login")
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            username = form.cleaned_data["username"].strip()
+            key = username.lower()
+            ip = request.META.get("REMOTE_ADDR") or None
+            if _locked_out(key):
+                form.add_error(None, _(
+                    "Too many failed attempts. Wait %(minutes)d minutes and try again, or "
+                    "ask your administrator to unlock your account."
+                ) % {"minutes": settings.CAREWEAVE["LOGIN_LOCKOUT_MINUTES"]})
+                status = 429
+            else:
+                user = authenticate(request, username=username,
+                                    password=form.cleaned_data["password"])
+                if user is None:
+                    with atomic():
+                        LoginFailure.objects.create(username=key, at=timezone.now(), ip=ip)
+                        audit_record(actor=None, action=AuditEvent.Action.LOGIN_FAILED,
+                                     outcome=AuditEvent.Outcome.DENIED, username=key[:150])
+                    form.add_error(None, _("The username or password is not right."))
+                    status = 400
+                else:
+                    auth_login(request, user)
+                    LoginFailure.objects.filter(username=key).delete()
+                    with atomic():
+                        audit_record(actor=Actor(user=user, membership=None),
+                                     action=AuditEvent.Action.LOGIN)
+                    options = memberships_for(user)
+                    if len(options) == 1:
+                        request.session[SESSION_MEMBERSHIP] = str(options[0].pk)
+                        request.actor = Actor(user=user, membership=options[0])  # type: ignore[attr-defined]
+                    else:
+                        request.actor = Actor(user=user, membership=None)  # type: ignore[attr-defined]
+                    default = _after_login(request)
+                    if default == reverse("web:caseload"):
+                        default = _safe_next(request, default)
+                    return HttpResponseRedirect(default)
+        else:
+            status = 400
+    return render(request, "web/login.html",
+                  {"form": form, "next": _safe_next(request, "")}, status=status)
+
+
+@public
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.success(request, _("You have signed out."))
+    return redirect("web:login")
+
+
+@public
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    return django_set_language(request)
+
+
+def _totp_devices(user: Any) -> Any:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user)
+
+
+@login_only
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    from django_otp import login as otp_login
+
+    if not needs_second_factor(request):
+        return redirect(_after_login(request))
+    devices = _totp_devices(request.user).filter(confirmed=True)
+    if not devices.exists():
+        return redirect("web:otp_setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in devices:
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return redirect(_after_login(request))
+        form.add_error("token", _("The security code is not right. Try the newest code."))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/otp_verify.html", {"form": form}, status=status)
+
+
+def _qr_svg(uri: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+@login_only
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan the code (or type the key), confirm with a code."""
+    from django_otp import login as otp_login
+
+    if _totp_devices(request.user).filter(confirmed=True).exists():
+        return redirect("web:otp_verify")
+    device = _totp_devices(request.user).filter(confirmed=False).first()
+    if device is None:
+        device = _totp_devices(request.user).model.objects.create(
+            user=request.user, name="Authenticator app", confirmed=False
+        )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            messages.success(request, _("Two-factor authentication is set up."))
+            return redirect(_after_login(request))
+        form.add_error("token", _("The security code is not right. Try the newest code."))
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/otp_setup.html", {
+        "form": form,
+        "qr_svg": _qr_svg(device.config_url),
+        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+    }, status=status)
+
+
+@login_only
+@require_http_methods(["GET", "POST"])
+def choose_membership(request: HttpRequest) -> HttpResponse:
+    if needs_second_factor(request):
+        return redirect("web:otp_verify")
+    options = memberships_for(request.user)
+    if not options:
+        return render(request, "web/no_membership.html", status=403)
+    form = MembershipForm(request.POST or None, memberships=options)
+    if request.method == "POST" and form.is_valid():
+        request.session[SESSION_MEMBERSHIP] = form.cleaned_data["membership"]
+        request.session.cycle_key()
+        return redirect(_safe_next(request, reverse("web:caseload")))
+    current = request.session.get(SESSION_MEMBERSHIP)
+    if current and not form.is_bound:
+        form.initial["membership"] = current
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/choose_membership.html",
+                  {"form": form, "next": _safe_next(request, "")}, status=status)
+
+
+# -- caseload and the person -------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET"])
+def caseload(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = SearchForm(request.GET or None)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = selectors.caseload(actor=actor, q=q, cursor=cursor,
+                                  size=settings.CAREWEAVE.get("PAGE_SIZE", 25))
+    except ValueError:
+        # A tampered or stale cursor: start again from the first page.
+        page = selectors.caseload(actor=actor, q=q, cursor=None,
+                                  size=settings.CAREWEAVE.get("PAGE_SIZE", 25))
+    next_url = ""
+    if page.next_cursor:
+        next_url = "?" + urlencode({"q": q, "cursor": page.next_cursor} if q
+                                   else {"cursor": page.next_cursor})
+    context = {"form": form, "q": q, "page": page, "next_url": next_url,
+               "first_page": cursor is None, "may_see_people": bool(actor.role in _care_roles())}
+    template = "web/_caseload_results.html" if request.headers.get("HX-Request") and \
+        request.headers.get("HX-Target") == "caseload-results" else "web/caseload.html"
+    return render(request, template, context)
+
+
+def _care_roles() -> frozenset[str]:
+    from careweave.access import policy
+
+    return frozenset(policy.CARE_ROLES)
+
+
+@gated
+@require_http_methods(["GET"])
+def person_detail(request: HttpRequest, person_id: Any) -> HttpResponse:
+    detail = selectors.person_detail(actor=_actor(request), person_id=person_id)
+    today = timezone.localdate()
+    detail["active_team"] = [m for m in detail["care_team"]
+                             if m.end_date is None or m.end_date >= today]
+    detail["ended_team"] = [m for m in detail["care_team"]
+                            if m.end_date is not None and m.end_date < today]
+    detail["today"] = today
+    return render(request, "web/person_detail.html", detail)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    assert actor.membership is not None
+    country = actor.membership.organisation.country
+    form = PersonForm(request.POST or None, country=country)
+    similar: list[Person] = []
+    existing: Person | None = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                person = services.person_create(
+                    actor=actor, data=form.service_data(), identifiers=form.identifiers(),
+                    confirm_similar=form.cleaned_data.get("confirm_similar", False),
+                )
+            except DuplicateRecord as exc:
+                status = 409
+                apply_service_error(form, exc)
+                similar_ids = exc.extra.get("similar") or []
+                if similar_ids:
+                    similar = list(Person.objects.filter(pk__in=similar_ids))
+                elif exc.extra.get("system"):
+                    existing = _visible_duplicate(actor, exc.extra["system"], exc.extra["value"])
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("%(name)s has been added.")
+                                 % {"name": person.display_name})
+                return redirect("web:person_detail", person_id=person.pk)
+    return render(request, "web/person_form.html", {
+        "form": form, "similar": similar, "existing": existing, "creating": True,
+        "show_confirm": bool(similar) or bool(request.POST.get("confirm_similar")),
+    }, status=status)
+
+
+def _visible_duplicate(actor: Actor, system: str, value: str) -> Person | None:
+    """The existing record with this identifier, only if the actor may see it."""
+    other = services.find_by_identifier(system, value)
+    if other is not None and decide(actor, other).allowed:
+        return other
+    return None
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
+    actor = _actor(request)
+    if request.method == "GET":
+        detail = selectors.person_detail(actor=actor, person_id=person_id)
+        person = detail["person"]
+        form = PersonForm(initial=PersonForm.initial_for(person), country=person.country)
+        del form.fields["confirm_similar"]
+        return render(request, "web/person_form.html",
+                      {"form": form, "person": person, "version": person.version})
+    # POST: the service checks access (404 on refusal) and the version (lost updates).
+    person = _person_header(actor, person_id)
+    form = PersonForm(request.POST, country=person.country)
+    del form.fields["confirm_similar"]
+    status = 400
+    if form.is_valid():
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            services.person_update(actor=actor, person_id=person.pk,
+                                   changes=form.service_data(), expected_version=version,
+                                   identifiers=form.identifiers())
+        except StaleVersion as exc:
+            status = 412
+            form.add_error(None, exc.message)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("web:person_detail", person_id=person.pk)
+    return render(request, "web/person_form.html",
+                  {"form": form, "person": person, "version": request.POST.get("version", "")},
+                  status=status)
+
+
+def _person_header(actor: Actor, person_id: Any) -> Person:
+    """The person for a page header, after the gate allows it to be changed (else 404)."""
+    from careweave.access.gate import require
+    from careweave.access.policy import Action
+
+    person, _decision = require(actor, person_id, Action.CHANGE, audit_action="update")
+    return person
