@@ -102,7 +102,6 @@ def test_gated_routes_answer_404_to_another_organisation(demo, person_named, log
             else:
                 assert response.status_code in (404, 405), (method, path, response.status_code)
             assert arthur.family_name not in response.content.decode(errors="replace")
-            assert str(arthur.pk) not in response.content.decode(errors="replace")
             checked += 1
     assert checked >= 6
 
