@@ -1,0 +1,510 @@
+"""Synthetic people at scale, for load tests and benchmarks (``careweave seed``).
+
+Each batch is one transaction written with ``bulk_create``: people, identifiers, care
+teams, consents, social network and a short audit history. The audit events are
+appended to the live hash chains exactly as :func:`careweave.audit.services.audit_record`
+would append them (same chain, next sequence number, previous hash, same digest), with
+the chains locked for the batch on PostgreSQL, so ``careweave audit verify`` stays clean.
+
+Runs append. The random stream is seeded from ``seed`` and the number of people
+already in the database, so an empty database and the same seed always give the same
+people (same ids, names and numbers), and a second run adds different people instead of
+colliding with the first. Identifiers already in use are never reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import AutoField, JSONField, Model
+from django.utils import timezone
+
+from careweave.access import policy
+from careweave.access.models import CareTeamMember, Consent
+from careweave.audit.models import AuditEvent
+from careweave.audit.services import _LOCK_BASE, CHAINS, GENESIS, chain_for, event_digest
+from careweave.demo import loader as demo
+from careweave.orgs.models import Area, Membership, Organisation
+from careweave.people import identifiers as ids
+from careweave.people.models import LivingSituation, Person, PersonIdentifier, RelatedPerson
+
+MAX_PEOPLE = 1_000_000
+MIN_BATCH, MAX_BATCH = 100, 20_000
+
+# -- the vocabulary ------------------------------------------------------------------------
+
+UK_GIVEN = demo.UK_GIVEN + [
+    "Arthur", "Edith", "Harold", "Gwendolyn", "Amara", "Oluwaseun", "Priya", "Rajesh",
+    "Fiona", "Callum", "Mairead", "Seán", "Zoë", "Renée", "Łucja", "Jürgen", "Anaïs",
+    "Ewan", "Morag", "Ifeoma", "Tomasz", "Agnieszka", "Yusuf", "Bethan", "Gareth", "Ruth",
+    "Stanley", "Winifred", "Leroy", "Precious", "Shirin", "Declan", "Imogen", "Kieran",
+]
+UK_FAMILY = demo.UK_FAMILY + [
+    "Patel", "Begum", "Okonkwo", "Mensah", "Fitzgerald", "Ó Súilleabháin", "McAllister",
+    "Wiśniewska", "Lewandowski", "Hussain", "Chaudhry", "Campbell", "Stewart", "Robinson",
+    "Wright", "Thompson", "Walker", "White", "Edwards", "Green", "Hall", "Wood", "Clarke",
+    "Jackson", "Hill", "Lewis", "Harris", "Martin", "Cooper", "Ward", "Morgan", "Baker",
+    "Müller", "Da Silva", "Nguyen", "Ahmadi", "Rahman", "Okoro", "Achebe", "Penhaligon",
+]
+SE_GIVEN = demo.SE_GIVEN + [
+    "Åsa", "Märit", "Örjan", "Gunnel", "Kerstin", "Börje", "Ingegärd", "Sölve", "Agneta",
+    "Håkan", "Stina", "Tove", "Jörgen", "Annika", "Rut", "Yasmin", "Omar", "Amina", "Dragan",
+    "Jelena", "Aino", "Päivi", "Mikael", "Gösta", "Signe", "Dagny", "Hjördis", "Torbjörn",
+    "Ylva", "Ebba", "Alma", "Zeynep", "Ali", "Leyla", "Bengt", "Margareta",
+]
+SE_FAMILY = demo.SE_FAMILY + [
+    "Johansson", "Jansson", "Hansson", "Bengtsson", "Lindqvist", "Lundgren", "Berglund",
+    "Sandström", "Holmström", "Åberg", "Ekström", "Forsberg", "Sjöberg", "Wallin", "Engström",
+    "Danielsson", "Håkansson", "Lind", "Löfgren", "Nyström", "Björk", "Strömberg", "Söderlund",
+    "Hedlund", "Ahmed", "Yilmaz", "Korhonen", "Virtanen", "Petrović", "Abdi", "Hussein",
+    "Östlund", "Älmqvist", "Kjellström", "Fägerström",
+]
+UK_TOWNS = [("Northshire", "E06000990", "NS"), ("Riverside", "E06000991", "RV")]
+SE_TOWNS = [("Göteborg", "1480", "41"), ("Partille", "1402", "433"), ("Mölndal", "1481", "431")]
+UK_STREETS = ["Mill Lane", "Station Road", "High Street", "Church Walk", "Orchard Close",
+              "Victoria Terrace", "Riverside Court", "Queen's Drive"]
+SE_STREETS = ["Kungsgatan", "Storgatan", "Björkvägen", "Ekvägen", "Linnégatan", "Åvägen",
+              "Mölndalsvägen", "Övre Husargatan", "Järntorget"]
+FAITHS_UK = ["", "", "", "Church of England", "Roman Catholic", "Muslim", "Hindu", "Sikh",
+             "Jewish", "None"]
+FAITHS_SE = ["", "", "", "Svenska kyrkan", "Islam", "Ortodox", "Katolsk", "Ingen"]
+GENDERS = ["female", "male", "female", "male", "", "non-binary"]
+RELATIONSHIPS = [
+    ("child", True, False), ("partner", True, True), ("sibling", False, False),
+    ("friend", False, True), ("parent", True, True), ("carer", False, True),
+    ("advocate", False, False), ("guardian", True, False),
+]
+
+# Care-team shapes: the registering organisation first, then 1-3 others drawn from the pool.
+# Hillside Medical Practice is deliberately left out so that the demo's outsider GP still
+# cares for nobody after seeding.
+UK_FIRST = [("riverside", "GP", 0.85), ("cmht", "Care coordinator (CPA)", 0.15)]
+UK_POOL = [("council", "Social worker"), ("stmarys", "Ward"), ("oakwood", "Care home"),
+           ("cmht", "Care coordinator"), ("homecare_uk", "Home care"),
+           ("befriend", "Befriender"), ("alarm_uk", "Telecare")]
+SE_FIRST = [("nordstan", "Fast läkarkontakt", 0.85), ("psyk", "Vårdkontakt psykiatri", 0.15)]
+SE_POOL = [("gbgsoc", "Biståndshandläggare"), ("hemtjanst", "Hemtjänst"),
+           ("lindgarden", "Äldreboende"), ("vrs", "Slutenvård"), ("psyk", "Vårdkontakt")]
+
+
+class SeedError(ValueError):
+    """Bad input or missing prerequisites, with a message for the user."""
+
+
+@dataclass
+class SeedResult:
+    people: int = 0
+    identifiers: int = 0
+    care_team: int = 0
+    consents: int = 0
+    related: int = 0
+    audit_events: int = 0
+    seconds: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.people / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class _Staff:
+    membership_id: uuid.UUID
+    user_id: int
+    username: str
+    role: str
+
+
+@dataclass
+class _Context:
+    orgs: dict[str, Organisation]
+    areas: dict[str, Area]
+    staff: dict[uuid.UUID, _Staff]  # organisation id -> a care-role staff member
+    memberships: dict[uuid.UUID, Membership]
+    used_ids: set[tuple[str, str]]
+
+
+def validate(people: int, batch: int) -> None:
+    if people <= 0:
+        raise SeedError("--people must be a positive number of people to create.")
+    if people > MAX_PEOPLE:
+        raise SeedError(f"--people must be at most {MAX_PEOPLE:,} (asked for {people:,}).")
+    if not MIN_BATCH <= batch <= MAX_BATCH:
+        raise SeedError(f"--batch must be between {MIN_BATCH:,} and {MAX_BATCH:,}.")
+
+
+def _context(log: Callable[[str], None]) -> _Context:
+    if not Organisation.objects.exists():
+        log("No organisations yet: loading the demo organisations and staff first.")
+        demo.load_demo(reset=False, log=log)
+    codes = {key: code for key, _n, _k, _c, _a, code in demo.ORGS}
+    by_code = {o.code: o for o in Organisation.objects.filter(code__in=codes.values())}
+    missing = sorted(k for k, code in codes.items() if code not in by_code)
+    if missing:
+        raise SeedError(
+            "The demo organisations are missing (" + ", ".join(missing) + "): "
+            "run 'careweave demo --reset' on this database first."
+        )
+    orgs = {key: by_code[code] for key, code in codes.items()}
+    areas = {a.code: a for a in Area.objects.all()}
+    for _t, code, _p in UK_TOWNS + SE_TOWNS:
+        if code not in areas:
+            raise SeedError(f"The demo area {code} is missing: run 'careweave demo --reset'.")
+    User = get_user_model()
+    users = {u.pk: u for u in User.objects.filter(memberships__isnull=False).distinct()}
+    staff: dict[uuid.UUID, _Staff] = {}
+    memberships: dict[uuid.UUID, Membership] = {}
+    for m in (Membership.objects.filter(is_active=True, role__in=policy.CARE_ROLES)
+              .select_related("organisation").order_by("created_at", "pk")):
+        memberships[m.pk] = m
+        if m.organisation_id not in staff:
+            user = users[m.user_id]
+            staff[m.organisation_id] = _Staff(m.pk, user.pk, user.get_username(), m.role)
+    for key in ("riverside", "cmht", "nordstan", "psyk"):
+        if orgs[key].pk not in staff:
+            raise SeedError(f"No care staff at {orgs[key].name}: run 'careweave demo --reset'.")
+    used = set(PersonIdentifier.objects.values_list("system", "value"))
+    return _Context(orgs, areas, staff, memberships, used)
+
+
+def seed_people(
+    *,
+    people: int,
+    seed: int = 1,
+    batch: int = 5000,
+    log: Callable[[str], None] = print,
+) -> SeedResult:
+    """Append ``people`` synthetic people (and their teams, consents, network, history)."""
+    validate(people, batch)
+    ctx = _context(log)
+    existing = Person.objects.count()
+    rng = random.Random(f"careweave-seed:{seed}:{existing}")
+    result = SeedResult()
+    started = time.monotonic()
+    done = 0
+    while done < people:
+        size = min(batch, people - done)
+        t0 = time.monotonic()
+        rows = _write_batch(_Batch(rng, ctx, size))
+        done += size
+        for key, n in rows.items():
+            result.rows[key] = result.rows.get(key, 0) + n
+        elapsed = time.monotonic() - started
+        rate = done / elapsed if elapsed else 0.0
+        eta = (people - done) / rate if rate else 0.0
+        log(f"  {done:>9,}/{people:,} people  {rate:>7,.0f} people/s  "
+            f"batch {time.monotonic() - t0:5.1f}s ({sum(rows.values()):,} rows)  "
+            f"eta {eta:4.0f}s")
+    result.seconds = time.monotonic() - started
+    result.people = result.rows.get("people", 0)
+    result.identifiers = result.rows.get("identifiers", 0)
+    result.care_team = result.rows.get("care_team", 0)
+    result.consents = result.rows.get("consents", 0)
+    result.related = result.rows.get("related", 0)
+    result.audit_events = result.rows.get("audit_events", 0)
+    return result
+
+
+# -- one batch ------------------------------------------------------------------------------
+
+
+@dataclass
+class _PendingEvent:
+    at: dt.datetime
+    staff: _Staff
+    organisation: Organisation
+    action: str
+    person_id: uuid.UUID
+    legal_basis: str
+
+
+class _Batch:
+    def __init__(self, rng: random.Random, ctx: _Context, size: int) -> None:
+        self.rng = rng
+        self.ctx = ctx
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        self.people: list[Person] = []
+        self.identifiers: list[PersonIdentifier] = []
+        self.team: list[CareTeamMember] = []
+        self.consents: list[Consent] = []
+        self.consent_orgs: list[tuple[uuid.UUID, uuid.UUID]] = []
+        self.related: list[RelatedPerson] = []
+        self.events: list[_PendingEvent] = []
+        for _ in range(size):
+            self._person()
+
+    def _uuid(self) -> uuid.UUID:
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def _birth_date(self) -> dt.date:
+        # Weighted to older people, as people with complex needs mostly are: 18 to 102.
+        r = self.rng.random()
+        age = 18 + int(84 * (r ** 0.6))
+        return self.today - dt.timedelta(days=age * 365 + self.rng.randrange(365))
+
+    def _identifier(self, country: str, born: dt.date) -> tuple[str, str]:
+        rng = self.rng
+        while True:
+            if country == "GB":
+                ident = (ids.NHS, demo.make_nhs_number(rng))
+            elif rng.random() < 0.03:
+                ident = (ids.SE_SAMORDNINGSNUMMER,
+                         demo.make_personnummer(rng, born, coordination=True))
+            else:
+                ident = (ids.SE_PERSONNUMMER, demo.make_personnummer(rng, born))
+            if ident not in self.ctx.used_ids:
+                self.ctx.used_ids.add(ident)
+                return ident
+
+    def _person(self) -> None:
+        rng, orgs = self.rng, self.ctx.orgs
+        uk = rng.random() < 0.6
+        country = "GB" if uk else "SE"
+        given = rng.choice(UK_GIVEN if uk else SE_GIVEN)
+        family = rng.choice(UK_FAMILY if uk else SE_FAMILY)
+        born = self._birth_date()
+        town, area_code, post = rng.choice(UK_TOWNS if uk else SE_TOWNS)
+        first_opts = UK_FIRST if uk else SE_FIRST
+        first_key, first_role, _w = first_opts[0] if rng.random() < first_opts[0][2] \
+            else first_opts[1]
+        pool = [p for p in (UK_POOL if uk else SE_POOL) if p[0] != first_key]
+        others = rng.sample(pool, rng.randint(1, 3))
+        team = [(first_key, first_role), *others]
+        registered = orgs[first_key]
+        langs = demo.LANGS_UK if uk else demo.LANGS_SE
+        lang, interp = rng.choice(langs)
+        if uk:
+            letters = "ABDEFGHJLNPQRSTUWXYZ"
+            postcode = (f"{post}{rng.randint(1, 9)} {rng.randint(1, 9)}"
+                        f"{rng.choice(letters)}{rng.choice(letters)}")
+            address = f"{rng.randint(1, 180)} {rng.choice(UK_STREETS)}"
+            phone = f"07700 9{rng.randrange(100000):05d}"
+        else:
+            postcode = f"{(post + str(rng.randrange(10)))[:3]} {rng.randint(10, 99)}"
+            address = f"{rng.choice(SE_STREETS)} {rng.randint(1, 120)}"
+            phone = (f"070-{rng.randrange(1000):03d} {rng.randrange(100):02d} "
+                     f"{rng.randrange(100):02d}")
+        if any(k in ("oakwood", "lindgarden") for k, _r in team):
+            living: str = LivingSituation.CARE_HOME
+        else:
+            living = rng.choice(["alone", "alone", "with_family", "with_family", "supported",
+                                 "other"])
+        p = Person(
+            id=self._uuid(), country=country, given_name=given, family_name=family,
+            preferred_name=given.split()[0] if rng.random() < 0.05 else "",
+            birth_date=born, gender=rng.choice(GENDERS),
+            address_line=address, town=town, postcode=postcode,
+            area=self.ctx.areas[area_code], phone=phone,
+            main_language=lang, interpreter_needed=interp,
+            interpreter_language=lang if interp else "",
+            faith=rng.choice(FAITHS_UK if uk else FAITHS_SE),
+            living_situation=living,
+            what_matters=rng.choice(demo.WHAT_MATTERS_UK if uk else demo.WHAT_MATTERS_SE),
+            registered_by=registered, version=1,
+        )
+        p.refresh_search_fields()
+        self.people.append(p)
+        system, value = self._identifier(country, born)
+        self.identifiers.append(PersonIdentifier(person_id=p.pk, system=system, value=value))
+
+        registrar = self.ctx.staff[registered.pk]
+        created = self.now - dt.timedelta(days=rng.randrange(1, 1100),
+                                          seconds=rng.randrange(86400))
+        p.created_at = p.updated_at = created
+        start = timezone.localdate(created)
+        team_orgs: list[Organisation] = []
+        for key, role in team:
+            org = orgs[key]
+            team_orgs.append(org)
+            staff = self.ctx.staff.get(org.pk)
+            self.team.append(CareTeamMember(
+                id=self._uuid(), person_id=p.pk, organisation=org,
+                staff_id=staff.membership_id if staff else None, role=role, start_date=start,
+                added_by_id=registrar.membership_id, created_at=created,
+            ))
+
+        consent_facts = self._consents(p, uk, team_orgs, registrar, created)
+
+        for _ in range(rng.choice((0, 0, 1, 1, 1, 2))):
+            rel, nok, carer = rng.choice(RELATIONSHIPS)
+            same_family = rel in ("child", "sibling", "parent")
+            surname = family if same_family else rng.choice(UK_FAMILY if uk else SE_FAMILY)
+            name = f"{rng.choice(UK_GIVEN if uk else SE_GIVEN)} {surname}"
+            self.related.append(RelatedPerson(
+                id=self._uuid(), person_id=p.pk, name=name, relationship=rel,
+                phone=phone[:-2] + f"{rng.randrange(100):02d}", is_next_of_kin=nok,
+                is_carer=carer, may_share=rng.random() < 0.7, created_at=created,
+            ))
+
+        # History: created by the registering organisation, then a few reads by team
+        # members the policy allows (computed with the same pure rules as the gate).
+        self.events.append(_PendingEvent(created, registrar, registered,
+                                         AuditEvent.Action.CREATE, p.pk,
+                                         policy.Basis.OWN_ORGANISATION.value))
+        at = created
+        for _ in range(rng.randint(1, 4)):
+            org = rng.choice(team_orgs)
+            staff = self.ctx.staff.get(org.pk)
+            if staff is None:
+                continue
+            facts = policy.Facts(
+                country=country, role=staff.role, organisation_id=str(org.pk),
+                registered_by_id=str(registered.pk), in_care_team=True,
+                consents=consent_facts,
+            )
+            at = at + (self.now - at) * rng.random() * 0.5
+            decision = policy.decide(facts, policy.Action.READ, at)
+            if decision.allowed:
+                self.events.append(_PendingEvent(at, staff, org, AuditEvent.Action.READ, p.pk,
+                                                 decision.basis.value))
+
+    def _consents(self, p: Person, uk: bool, team: list[Organisation], registrar: _Staff,
+                  created: dt.datetime) -> tuple[policy.ConsentFact, ...]:
+        rng = self.rng
+        others = team[1:]
+        r = rng.random()
+        facts: list[policy.ConsentFact] = []
+        # (purpose, decision, organisations covered or [] for all, withdrawn?)
+        plans: list[tuple[str, str, list[Organisation], bool]] = []
+        if uk:
+            if r < 0.15:
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], False))
+            elif r < 0.22:
+                plans.append((Consent.Purpose.DIRECT_CARE, Consent.Decision.DENY,
+                              [rng.choice(others)], False))
+            elif r < 0.25:
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT,
+                              [rng.choice(others)], True))
+        else:
+            if r < 0.55:
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], False))
+            elif r < 0.70:
+                covered = rng.sample(others, rng.randint(1, len(others)))
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, covered,
+                              False))
+            elif r < 0.78:
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], False))
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.DENY,
+                              [rng.choice(others)], False))
+            elif r < 0.82:
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], True))
+        for purpose, decision, covered, withdrawn in plans:
+            valid_from = created + (self.now - created) * rng.random() * 0.3
+            withdrawn_at = valid_from + (self.now - valid_from) / 2 if withdrawn else None
+            c = Consent(
+                id=self._uuid(), person_id=p.pk, purpose=purpose, decision=decision,
+                covers_all_organisations=not covered,
+                given_by=Consent.GivenBy.PERSON if rng.random() < 0.85
+                else Consent.GivenBy.REPRESENTATIVE,
+                method=rng.choice(Consent.Method.values), valid_from=valid_from,
+                withdrawn_at=withdrawn_at,
+                withdrawn_reason="The person changed their mind." if withdrawn else "",
+                withdrawn_by_id=registrar.membership_id if withdrawn else None,
+                recorded_by_id=registrar.membership_id, created_at=valid_from,
+            )
+            if c.given_by == Consent.GivenBy.REPRESENTATIVE:
+                c.representative_name = f"{rng.choice(UK_GIVEN if uk else SE_GIVEN)} " \
+                                        f"{p.family_name}"
+            self.consents.append(c)
+            self.consent_orgs.extend((c.pk, o.pk) for o in covered)
+            facts.append(policy.ConsentFact(
+                decision=decision, purpose=purpose, covers_all=not covered,
+                organisation_ids=frozenset(str(o.pk) for o in covered),
+                valid_from=valid_from, withdrawn_at=withdrawn_at,
+            ))
+        return tuple(facts)
+
+    def audit_events(self, heads: dict[int, tuple[int, str]]) -> Iterator[AuditEvent]:
+        """The batch's events, chained on ``heads`` ({chain: (last seq, last hash)})."""
+        for pending in self.events:
+            chain = chain_for(pending.person_id, pending.staff.user_id)
+            seq, prev = heads.get(chain, (0, GENESIS))
+            event = AuditEvent(
+                chain=chain, seq=seq + 1, prev_hash=prev, at=pending.at,
+                user_id=pending.staff.user_id, username=pending.staff.username,
+                membership_id=pending.staff.membership_id,
+                organisation_id=pending.organisation.pk,
+                organisation_name=pending.organisation.name, role=pending.staff.role,
+                action=pending.action, outcome=AuditEvent.Outcome.ALLOWED,
+                person_id=pending.person_id, object_type="Person",
+                object_id=str(pending.person_id), purpose="direct_care",
+                legal_basis=pending.legal_basis, channel="web",
+                request_id=f"{self.rng.getrandbits(128):032x}", detail={"source": "seed"},
+            )
+            event.hash = event_digest(event)
+            heads[chain] = (event.seq, event.hash)
+            yield event
+
+
+def _chain_heads() -> dict[int, tuple[int, str]]:
+    heads: dict[int, tuple[int, str]] = {}
+    for chain in range(CHAINS):
+        last = (AuditEvent.objects.filter(chain=chain).order_by("-seq")
+                .values_list("seq", "hash").first())
+        if last:
+            heads[chain] = (last[0], last[1])
+    return heads
+
+
+def _insert(model: type[Model], objs: Sequence[Model]) -> None:
+    """INSERT rows fast: COPY on PostgreSQL, executemany elsewhere.
+
+    Every value is taken from the instance as it stands (no ``auto_now`` or ``pre_save``:
+    the generator sets timestamps itself); auto-increment keys are left to the database.
+    """
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields
+              if not (f.primary_key and isinstance(f, AutoField))]
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = ", ".join(qn(str(f.column)) for f in fields)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # psycopg adapts UUIDs, dates, aware datetimes and booleans itself.
+            json_at = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
+            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for obj in objs:
+                    row = [getattr(obj, f.attname) for f in fields]
+                    for i in json_at:
+                        row[i] = json.dumps(row[i], ensure_ascii=False)
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+                    for obj in objs]
+            cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
+def _write_batch(b: _Batch) -> dict[str, int]:
+    through = Consent.organisations.through
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                # In chain order, as audit_record takes them one at a time: no deadlock.
+                cur.execute(
+                    "SELECT pg_advisory_xact_lock(%s + c) FROM generate_series(0, %s) AS c",
+                    [_LOCK_BASE, CHAINS - 1],
+                )
+        _insert(Person, b.people)
+        _insert(PersonIdentifier, b.identifiers)
+        _insert(CareTeamMember, b.team)
+        _insert(Consent, b.consents)
+        _insert(through, [through(consent_id=c, organisation_id=o) for c, o in b.consent_orgs])
+        _insert(RelatedPerson, b.related)
+        events = list(b.audit_events(_chain_heads()))
+        _insert(AuditEvent, events)
+    return {
+        "people": len(b.people), "identifiers": len(b.identifiers), "care_team": len(b.team),
+        "consents": len(b.consents), "consent_organisations": len(b.consent_orgs),
+        "related": len(b.related), "audit_events": len(events),
+    }

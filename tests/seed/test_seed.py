@@ -1,0 +1,179 @@
+"""`careweave seed`: synthetic people at scale, with a valid audit chain."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from careweave.access.gate import decide, people_visible_to
+from careweave.access.models import CareTeamMember, Consent
+from careweave.audit.models import AuditEvent
+from careweave.audit.services import audit_verify
+from careweave.people import identifiers as ids
+from careweave.people.models import Person, PersonIdentifier, RelatedPerson
+
+N = 200
+
+
+def seed(n: int = N, seed: int = 7, batch: int = 100) -> str:
+    out = io.StringIO()
+    call_command("seed", people=n, seed=seed, batch=batch, stdout=out)
+    return out.getvalue()
+
+
+def seeded_people() -> list[Person]:
+    return list(
+        Person.objects.filter(pk__in=AuditEvent.objects.filter(detail__source="seed")
+                              .values("person_id"))
+        .prefetch_related("identifiers", "care_team", "consents")
+    )
+
+
+@pytest.mark.django_db
+def test_seeding_creates_people_teams_consents_network_and_history(demo) -> None:  # noqa: ANN001
+    before = Person.objects.count()
+    output = seed()
+
+    assert Person.objects.count() == before + N
+    people = seeded_people()
+    assert len(people) == N
+    # One progress line per batch of 100, with a rate, then the summary.
+    assert output.count("people/s") >= 3
+    assert f"Seeded {N} people" in output
+    assert {p.country for p in people} == {"GB", "SE"}
+    assert any(ch in p.given_name + p.family_name for p in people for ch in "åäöÅÄÖ")
+    for p in people:
+        idents = list(p.identifiers.all())
+        assert len(idents) == 1
+        team = list(p.care_team.all())
+        assert 2 <= len(team) <= 4
+        assert len({m.organisation_id for m in team}) == len(team)
+        assert p.registered_by_id in {m.organisation_id for m in team}
+        assert all(m.end_date is None for m in team)
+        assert p.search_name and p.sort_name and p.area_id is not None
+    consents = Counter(
+        "none" if not p.consents.all() else
+        "deny" if any(c.decision == Consent.Decision.DENY for c in p.consents.all())
+        else "permit"
+        for p in people
+    )
+    assert consents["none"] > 0 and consents["permit"] > 0 and consents["deny"] > 0
+    assert RelatedPerson.objects.filter(person__in=people).exists()
+    # Every seeded person has a creation event, and most have reads too.
+    events = Counter(AuditEvent.objects.filter(detail__source="seed")
+                     .values_list("action", flat=True))
+    assert events[AuditEvent.Action.CREATE] == N
+    assert events[AuditEvent.Action.READ] > N // 2
+
+
+@pytest.mark.django_db
+def test_seeded_identifiers_are_valid_and_unique(demo) -> None:  # noqa: ANN001
+    seed()
+    rows = list(PersonIdentifier.objects.values_list("system", "value"))
+    assert len(rows) == len(set(rows))
+    assert len({v for _s, v in rows}) == len(rows)
+    seeded = PersonIdentifier.objects.filter(person__in=seeded_people())
+    systems = Counter(seeded.values_list("system", flat=True))
+    assert systems[ids.NHS] > 0 and systems[ids.SE_PERSONNUMMER] > 0
+    for ident in seeded.select_related("person"):
+        assert ids.normalise(ident.system, ident.value) == ident.value
+        if ident.system != ids.NHS:
+            assert ids.birth_date_of(ident.system, ident.value) == ident.person.birth_date
+        else:
+            assert ident.person.country == "GB"
+
+
+@pytest.mark.django_db
+def test_audit_chain_stays_valid_and_the_gate_sees_the_history(demo, actor_for) -> None:  # noqa: ANN001
+    from careweave.access.gate import open_person
+
+    seed()
+    # Live events written after seeding chain on to the seeded ones.
+    gp = actor_for("gp.uk")
+    person = people_visible_to(gp).filter(care_team__isnull=False).order_by("sort_name").first()
+    assert person is not None
+    open_person(gp, person.pk)
+    checked, problems = audit_verify()
+    assert problems == []
+    assert checked == AuditEvent.objects.count()
+    out = io.StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert "every chain intact" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seeded_people_are_visible_exactly_as_the_gate_decides(demo, actor_for) -> None:  # noqa: ANN001
+    seed()
+    people = seeded_people()
+    for username in ("gp.uk", "sw.uk", "gp.se", "sw.se", "home.se", "outsider.uk"):
+        actor = actor_for(username)
+        visible = set(people_visible_to(actor).filter(pk__in=[p.pk for p in people])
+                      .values_list("pk", flat=True))
+        allowed = {p.pk for p in people if decide(actor, p).allowed}
+        assert visible == allowed, username
+        if username == "outsider.uk":
+            assert visible == set()  # the seed leaves the outsider's practice out
+        else:
+            assert visible, username
+    # Swedish people need consent: someone on the socialtjänst team without it is hidden.
+    sw_se = actor_for("sw.se")
+    hidden = [p for p in people if p.country == "SE" and not p.consents.all()
+              and any(m.organisation_id == sw_se.organisation_id for m in p.care_team.all())
+              and p.registered_by_id != sw_se.organisation_id]
+    visible = set(people_visible_to(sw_se).values_list("pk", flat=True))
+    assert hidden and not any(p.pk in visible for p in hidden)
+
+
+@pytest.mark.django_db
+def test_same_seed_same_people_and_a_second_run_appends(demo) -> None:  # noqa: ANN001
+    from careweave.demo.loader import load_demo
+
+    def snapshot() -> list[tuple[object, ...]]:
+        return sorted(
+            PersonIdentifier.objects.filter(person__in=seeded_people())
+            .values_list("person_id", "person__given_name", "person__family_name", "value")
+        )
+
+    seed(50, seed=11, batch=100)
+    first = snapshot()
+    load_demo(reset=True, log=lambda _m: None)
+    seed(50, seed=11, batch=100)
+    assert snapshot() == first
+
+    seed(50, seed=11, batch=100)  # appends 50 different people
+    after = snapshot()
+    assert len(after) == 100
+    assert len({row[0] for row in after}) == 100
+    assert audit_verify()[1] == []
+
+
+@pytest.mark.django_db
+def test_seed_loads_the_demo_organisations_when_missing() -> None:
+    output = seed(20, batch=100)
+    assert "loading the demo" in output
+    assert Person.objects.count() >= 20
+    assert CareTeamMember.objects.filter(person__in=seeded_people()).count() >= 40
+    assert audit_verify()[1] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--people", "0"], "positive"),
+        (["--people", "-5"], "positive"),
+        (["--people", "5000001"], "at most 1,000,000"),
+        (["--people", "10", "--batch", "5"], "--batch"),
+        (["--people", "10", "--batch", "1000000"], "--batch"),
+        (["--people", "lots"], "invalid int"),
+        ([], "--people"),
+    ],
+)
+def test_bad_input_is_a_clear_command_error(args: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        call_command("seed", *args, stdout=io.StringIO())
+    assert not Person.objects.exists()
