@@ -169,15 +169,47 @@ def validation_errors(exc: ValidationError) -> tuple[dict[str, list[str]], bool]
 # -- handlers ------------------------------------------------------------------------------
 
 
+def person_hidden(request: HttpRequest) -> bool:
+    """On a route about one person, is that person hidden from the caller?
+
+    Bad input (an unparsable body, an unknown field, a missing If-Match) is found before
+    the view asks the gate. Answering 422 there would tell a caller that the person they
+    may not see... well, nothing, but it would answer differently for a record they may
+    not see; so every refusal on a person's route asks the gate first, and a "no" becomes
+    the same audited 404 as any other refusal.
+    """
+    from careweave.access.gate import AccessDenied, Action, require
+    from careweave.core.context import Actor
+
+    match = getattr(request, "resolver_match", None)
+    person_id = match.kwargs.get("person_id") if match is not None else None
+    actor = getattr(request, "auth", None)
+    if person_id is None or not isinstance(actor, Actor):
+        return False
+    reading = request.method in ("GET", "HEAD", "OPTIONS")
+    try:
+        require(actor, person_id, Action.READ if reading else Action.CHANGE,
+                audit_action="read" if reading else "update")
+    except AccessDenied as exc:
+        exc.record()
+        return True
+    return False
+
+
+
 def handle_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors, only_path = validation_errors(exc)
     if only_path:
         # A malformed id in the URL names nothing: the same 404 as any unknown record.
         return not_found(request)
+    if person_hidden(request):
+        return not_found(request)
     return problem(request, 422, detail=_("Check the highlighted fields."), errors=errors)
 
 
 def handle_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    if person_hidden(request):
+        return not_found(request)
     extra = {k: v for k, v in exc.extra.items() if k in SAFE_EXTRA}
     extra.update(getattr(exc, "api_extra", {}))
     return problem(
@@ -206,6 +238,8 @@ def handle_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 def handle_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     status = exc.status_code
+    if 400 <= status < 500 and person_hidden(request):
+        return not_found(request)
     detail = str(exc) if status < 500 else ""
     if status == 400 and detail.startswith("Cannot parse request body"):
         detail = _("The request body must be JSON.")
