@@ -35,7 +35,7 @@ class GovukDateWidget(forms.MultiWidget):
     template_name = "web/access/widgets/date.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        widgets = {
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
             "day": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 2}),
             "month": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 2}),
             "year": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4}),

@@ -26,6 +26,7 @@ from django.http import (
     QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -442,7 +443,7 @@ def _csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
 
 @staff_required
 @require_http_methods(["GET"])
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponseBase:
     actor = _actor(request)
     _privacy_lead_only(actor, "AuditEvent")
     form, filters = _audit_filters(request)
@@ -486,9 +487,10 @@ def break_glass_report(request: HttpRequest) -> HttpResponse:
 
 
 def _episode(actor: Actor, break_glass_id: uuid.UUID) -> BreakGlass:
+    org_id = actor.organisation_id
+    assert org_id is not None
     episode = (
-        BreakGlass.objects.filter(pk=break_glass_id,
-                                  membership__organisation_id=actor.organisation_id)
+        BreakGlass.objects.filter(pk=break_glass_id, membership__organisation_id=org_id)
         .select_related("person", "user", "membership__organisation", "reviewed_by")
         .prefetch_related("person__identifiers")
         .first()
