@@ -665,3 +665,46 @@ def test_review_a_break_glass_episode(demo, client: Client) -> None:  # noqa: AN
     assert episode.reviewed_by.username == "privacy.uk"  # type: ignore[union-attr]
     page = text(client.get(reverse("web:break_glass_report")))
     assert "Checked with the GP: appropriate." in page and "Not reviewed" not in page
+
+
+def test_break_glass_report_query_count_is_bounded(client: Client, arthur: Person,
+                                                   django_assert_max_num_queries) -> None:  # noqa: ANN001
+    outsider = Membership.objects.get(user__username="outsider.uk")
+    now = timezone.now()
+    for i in range(30):
+        BreakGlass.objects.create(person=arthur, membership=outsider, user=outsider.user,
+                                  reason=f"Out-of-hours visit number {i}", started_at=now,
+                                  expires_at=now + dt.timedelta(hours=4))
+    sign_in(client, "privacy.uk", org="Hillside Medical Practice")
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("web:break_glass_report"))
+    page = text(response)
+    assert page.count("Out-of-hours visit number") == 25
+    assert 'rel="next"' in page and "Active" in page
+
+
+def test_pages_are_translated(client: Client, arthur: Person) -> None:
+    sign_in(client, "gp.uk")
+    url = reverse("web:care_team_add", kwargs={"person_id": arthur.pk})
+    client.post(reverse("web:set_language"), {"language": "sv", "next": url})
+    page = text(client.get(url))
+    assert '<html lang="sv"' in page
+
+
+def test_person_page_partials_render(rf, arthur: Person, actor_for) -> None:  # noqa: ANN001
+    """The optional sections for the person page: every row has its action link."""
+    from django.template.loader import render_to_string
+
+    from careweave.people.selectors import person_detail
+
+    detail = person_detail(actor=actor_for("gp.uk"), person_id=arthur.pk)
+    html = "".join(render_to_string(f"web/access/{name}.html", detail)
+                   for name in ("_care_team", "_consents", "_network"))
+    for member in detail["care_team"]:
+        assert reverse("web:care_team_end", kwargs={"person_id": arthur.pk,
+                                                    "member_id": member.pk}) in html
+    consent = detail["consents"][0]
+    assert reverse("web:consent_withdraw", kwargs={"person_id": arthur.pk,
+                                                   "consent_id": consent.pk}) in html
+    assert reverse("web:access_log", kwargs={"person_id": arthur.pk}) in html
+    assert "Jean Penrose-Hill" in html and html.count("<caption") == 3
