@@ -93,10 +93,12 @@ test-postgres:
 lock:
 	$(UV) lock
 
+# PostgreSQL + gunicorn + wrk; BENCH_ARGS e.g. "--people 20000 --duration 10" for a quick run.
+BENCH_ARGS ?=
 bench:
 	@scripts/install-system-deps.sh --with-bench
 	@$(MAKE) install
-	$(RUN) python bench/run.py
+	$(RUN) python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv node_modules careweave/static/vendor staticfiles .mypy_cache .ruff_cache .pytest_cache
