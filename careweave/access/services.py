@@ -248,7 +248,8 @@ def break_glass_start(
         if person is None:
             deny(actor, target, "break_glass", Basis.NOT_FOUND, "Person", "")
         bg = BreakGlass.objects.create(
-            person=person, membership=actor.membership, user=actor.user, reason=reason,
+            person=person, membership=actor.membership, user=actor.user,  # type: ignore[misc]
+            reason=reason,
             started_at=now, expires_at=now + dt.timedelta(hours=hours),
         )
         audit_record(actor=actor, action=AuditEvent.Action.BREAK_GLASS, person_id=person.pk,
@@ -269,7 +270,8 @@ def break_glass_review(*, actor: Actor, break_glass_id: uuid.UUID | str, note: s
     bid = _uuid(break_glass_id, "break_glass_id")
     with atomic():
         bg = BreakGlass.objects.filter(
-            pk=bid, membership__organisation_id=actor.organisation_id).first()
+            pk=bid, membership__organisation_id=actor.organisation_id,  # type: ignore[misc]
+        ).first()
         if bg is None:
             deny(actor, None, "update", Basis.NOT_FOUND, "BreakGlass", str(bid))
         bg.reviewed_at = timezone.now()

@@ -113,7 +113,8 @@ def break_glass_report(*, actor: Actor) -> QuerySet[BreakGlass]:
     """Every emergency access by the privacy lead's organisation's staff."""
     require_privacy_lead(actor)
     return (
-        BreakGlass.objects.filter(membership__organisation_id=actor.organisation_id)
+        BreakGlass.objects.filter(
+            membership__organisation_id=actor.organisation_id)  # type: ignore[misc]
         .select_related("person", "user", "membership__organisation", "reviewed_by")
         .order_by("-started_at")
     )

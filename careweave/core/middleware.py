@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -38,7 +39,7 @@ class RequestIdMiddleware:
         return response
 
 
-def memberships_for(user: object) -> list:
+def memberships_for(user: Any) -> list:
     from careweave.orgs.models import Membership
 
     return list(

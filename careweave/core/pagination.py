@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from django.db.models import Model, Q, QuerySet
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")  # a model, or a plain row built from one
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -33,8 +34,8 @@ def decode_cursor(cursor: str | None, size: int) -> list[str] | None:
 
 
 @dataclass
-class Page(Generic[M]):
-    items: list[M]
+class Page(Generic[T]):
+    items: list[T]
     next_cursor: str | None
 
 

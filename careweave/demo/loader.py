@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from careweave.access.policy import CARE_ROLES
 from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent
+from careweave.access.policy import CARE_ROLES
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
@@ -178,8 +178,8 @@ def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> Dem
             areas[code] = Area.objects.create(code=code, name=name, kind=kind, country=country,
                                               parent=areas.get(parent) if parent else None)
         orgs: dict[str, Organisation] = {}
-        for key, name, kind, country, area, code in ORGS:
-            orgs[key] = Organisation.objects.create(name=name, kind=kind, country=country,
+        for key, name, org_kind, country, area, code in ORGS:
+            orgs[key] = Organisation.objects.create(name=name, kind=org_kind, country=country,
                                                     area=areas[area], code=code)
         User = get_user_model()
         members: dict[str, Membership] = {}
@@ -201,7 +201,8 @@ def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> Dem
                 members.setdefault(username, m)
                 members[f"{username}@{org_key}"] = m
         admin = User(username="admin", first_name="Ada", last_name="Admin", is_staff=True,
-                     is_superuser=True, email="admin@example.org", password=hashed)
+                     is_superuser=True, email="admin@example.org",
+                     password=hashed)  # type: ignore[misc]
         admin.save()
         StaffProfile.objects.create(user=admin, two_factor_exempt=True)
         Membership.objects.create(user=admin, organisation=orgs["riverside"], role=Role.ADMIN,

@@ -11,6 +11,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from careweave.access import policy
 from careweave.access.gate import Action, people_visible_to, require
 from careweave.access.models import CareTeamMember
 from careweave.audit.models import AuditEvent
@@ -18,7 +19,6 @@ from careweave.audit.services import audit_record
 from careweave.core.context import Actor
 from careweave.core.db import atomic
 from careweave.core.errors import DuplicateRecord, NotPermitted, StaleVersion, ValidationFailed
-from careweave.access import policy
 from careweave.orgs.models import Area, Country
 from careweave.people import identifiers as ids
 from careweave.people.models import LivingSituation, Person, PersonIdentifier, RelatedPerson

@@ -54,12 +54,14 @@ class MembershipForm(forms.Form):
 
     def __init__(self, *args: Any, memberships: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["membership"].choices = [
+        field = self.fields["membership"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
             (str(m.pk), f"{m.organisation.name} — {m.get_role_display()}") for m in memberships
         ]
 
 
-def _text(label: str, max_length: int, *, required: bool = False, help_text: str = "",
+def _text(label: Any, max_length: int, *, required: bool = False, help_text: Any = "",
           textarea: bool = False) -> forms.CharField:
     # max_length is checked by the service (with the same message as the API); the form
     # accepts a little more so a too-long value is reported, not silently truncated.
@@ -113,12 +115,14 @@ class PersonForm(forms.Form):
         areas = Area.objects.all().order_by("name")
         if country:
             areas = areas.filter(country=country)
-        self.fields["area_code"].choices = [("", _("Not known"))] + [
+        area_field = self.fields["area_code"]
+        living_field = self.fields["living_situation"]
+        assert isinstance(area_field, forms.ChoiceField)
+        assert isinstance(living_field, forms.ChoiceField)
+        area_field.choices = [("", _("Not known"))] + [
             (a.code, str(a)) for a in areas.only("code", "name")
         ]
-        self.fields["living_situation"].choices = [("", _("Not known"))] + list(
-            LivingSituation.choices
-        )
+        living_field.choices = [("", _("Not known"))] + list(LivingSituation.choices)
         if country == "SE":
             del self.fields["identifier_nhs"]
         elif country:

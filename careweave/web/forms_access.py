@@ -381,6 +381,11 @@ class AuditFilterForm(forms.Form):
         help_text=_("A record id, NHS number, personnummer or samordningsnummer."),
     )
     username = forms.CharField(label=_("Username"), max_length=150, required=False)
+    organisation = forms.ChoiceField(
+        label=_("Organisation"), required=False,
+        help_text=_("You are privacy lead for more than one organisation."),
+        error_messages={"invalid_choice": _("Choose one of your organisations.")},
+    )
     date_from = DateField(label=_("From"), required=False)
     date_to = DateField(label=_("To"), required=False)
     action = forms.ChoiceField(
@@ -393,6 +398,15 @@ class AuditFilterForm(forms.Form):
         choices=[("", _("Any outcome")), *AuditEvent.Outcome.choices],
         error_messages={"invalid_choice": _("Choose an outcome from the list.")},
     )
+
+    def __init__(self, *args: Any, organisations: Sequence[tuple[str, str]] = (),
+                 **kwargs: Any) -> None:
+        """``organisations``: (id, name) of every organisation the user is privacy lead for."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("The organisation you are acting for")), *organisations]
+        self.several_organisations = len(organisations) > 1
 
     def clean_person(self) -> uuid.UUID | None:
         raw = (self.cleaned_data.get("person") or "").strip()
@@ -433,6 +447,13 @@ class AuditFilterForm(forms.Form):
             "outcome": data.get("outcome") or "",
         }
 
+    def organisation_id(self) -> str:
+        """The organisation chosen (call only when valid); "" for the one acted for."""
+        return str(self.cleaned_data.get("organisation") or "")
+
     def described(self) -> dict[str, str]:
         """The filters as plain strings, for the export's audit event and the CSV filename."""
-        return {k: str(v) for k, v in self.filters().items() if v}
+        described = {k: str(v) for k, v in self.filters().items() if v}
+        if self.organisation_id():
+            described["organisation_id"] = self.organisation_id()
+        return described

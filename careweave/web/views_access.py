@@ -45,6 +45,7 @@ from careweave.core.db import atomic
 from careweave.core.errors import ServiceError
 from careweave.core.pagination import keyset_page
 from careweave.core.routes import gated, staff_required
+from careweave.orgs.models import Membership
 from careweave.people import services as people_services
 from careweave.people.models import Person
 from careweave.web import forms_access as forms
@@ -362,16 +363,37 @@ def _privacy_lead_only(actor: Actor, object_type: str) -> None:
         deny(actor, None, "read", Basis.ROLE_HAS_NO_RECORD_ACCESS, object_type, "")
 
 
-def _audit_filters(request: HttpRequest) -> tuple[forms.AuditFilterForm, dict[str, Any] | None]:
-    """The filter form and, when it is valid (or empty), the filters for audit_events."""
+def _lead_organisations(actor: Actor) -> list[Membership]:
+    """The user's privacy-lead memberships: the organisations whose log they may read."""
+    return list(
+        Membership.objects.filter(user_id=actor.user.pk, role=PRIVACY_LEAD, is_active=True,
+                                  organisation__is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def _audit_query(
+    request: HttpRequest, actor: Actor
+) -> tuple[forms.AuditFilterForm, dict[str, Any] | None, Actor]:
+    """The filter form; the filters for audit_events when it is valid (or empty), else
+    None; and the actor to read as: the user's privacy-lead membership of the organisation
+    chosen, or the one they act for."""
+    leads = _lead_organisations(actor)
+    choices = [(str(m.organisation_id), m.organisation.name) for m in leads]
     params = request.GET.copy()
     params.pop("cursor", None)
-    if not any(v for v in params.values()):
-        return forms.AuditFilterForm(), {}
-    form = forms.AuditFilterForm(params)
+    if not any(params.values()):
+        return forms.AuditFilterForm(organisations=choices), {}, actor
+    form = forms.AuditFilterForm(params, organisations=choices)
     if not form.is_valid():
-        return form, None
-    return form, form.filters()
+        return form, None, actor
+    reader = actor
+    chosen = form.organisation_id()
+    if chosen and chosen != str(actor.organisation_id):
+        membership = next(m for m in leads if str(m.organisation_id) == chosen)
+        reader = Actor(user=actor.user, membership=membership)
+    return form, form.filters(), reader
 
 
 def _described(form: forms.AuditFilterForm) -> dict[str, str]:
@@ -383,26 +405,24 @@ def _described(form: forms.AuditFilterForm) -> dict[str, str]:
 def audit_log(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     _privacy_lead_only(actor, "AuditEvent")
-    form, filters = _audit_filters(request)
+    form, filters, reader = _audit_query(request, actor)
+    assert reader.membership is not None
+    context: dict[str, Any] = {"form": form, "events": [], "links": {}, "export_query": "",
+                               "organisation": reader.membership.organisation}
     if filters is None:
-        return render(request, "web/access/audit_log.html",
-                      {"form": form, "events": [], "links": {}, "export_query": ""},
-                      status=400)
+        return render(request, "web/access/audit_log.html", context, status=400)
     with atomic():
-        qs = audit_selectors.audit_events(actor=actor, **filters)
+        qs = audit_selectors.audit_events(actor=reader, **filters)
         page = keyset_page(qs, fields=("at", "id"), cursor=_cursor(request), size=page_size(),
                            descending=True)
-        audit_record(actor=actor, action=AuditEvent.Action.SEARCH, object_type="AuditEvent",
+        audit_record(actor=reader, action=AuditEvent.Action.SEARCH, object_type="AuditEvent",
                      purpose="audit", legal_basis="privacy-review",
                      detail={"filters": _described(form), "results": len(page.items)})
     export_params = request.GET.copy()
     export_params.pop("cursor", None)
-    return render(request, "web/access/audit_log.html", {
-        "form": form,
-        "events": page.items,
-        "links": _page_links(request, page.next_cursor),
-        "export_query": export_params.urlencode(),
-    })
+    context.update(events=page.items, links=_page_links(request, page.next_cursor),
+                   export_query=export_params.urlencode())
+    return render(request, "web/access/audit_log.html", context)
 
 
 CSV_COLUMNS = ("at", "username", "organisation_name", "role", "action", "outcome", "person_id",
@@ -446,13 +466,13 @@ def _csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
 def audit_export(request: HttpRequest) -> HttpResponseBase:
     actor = _actor(request)
     _privacy_lead_only(actor, "AuditEvent")
-    form, filters = _audit_filters(request)
+    form, filters, reader = _audit_query(request, actor)
     if filters is None:  # show the viewer with the errors
         return redirect(reverse("web:audit_log") + "?" + request.GET.urlencode())
     with atomic():
-        qs = audit_selectors.audit_events(actor=actor, **filters)
+        qs = audit_selectors.audit_events(actor=reader, **filters)
         rows = qs.count()
-        event = audit_record(actor=actor, action=AuditEvent.Action.EXPORT,
+        event = audit_record(actor=reader, action=AuditEvent.Action.EXPORT,
                              object_type="AuditEvent", purpose="audit",
                              legal_basis="privacy-review",
                              detail={"filters": _described(form), "rows": rows,

@@ -90,7 +90,7 @@ def as_str(value: Any) -> str:
 def govuk_widget(field: BoundField, css_class: str) -> str:
     """Render the field's own widget (e.g. a <select> with optgroups) with GOV.UK classes."""
     classes = css_class + (f" {css_class}--error" if field.errors else "")
-    attrs = {"class": classes}
+    attrs: dict[str, str | bool] = {"class": classes}
     described = describedby(field)
     if described:
         attrs["aria-describedby"] = described
