@@ -708,3 +708,27 @@ def test_person_page_partials_render(rf, arthur: Person, actor_for) -> None:  # 
                                                    "consent_id": consent.pk}) in html
     assert reverse("web:access_log", kwargs={"person_id": arthur.pk}) in html
     assert "Jean Penrose-Hill" in html and html.count("<caption") == 3
+
+
+def test_privacy_lead_of_two_organisations_chooses_whose_log(demo, client: Client) -> None:  # noqa: ANN001
+    hillside = Organisation.objects.get(name="Hillside Medical Practice")
+    sign_in(client, "privacy.uk", org="Riverside Surgery")
+    page = text(client.get(reverse("web:audit_log")))
+    assert "You are privacy lead for more than one organisation." in page
+    assert "outsider.uk" not in page.split('id="main-content"')[1]
+    page = text(client.get(reverse("web:audit_log"), {"organisation": str(hillside.pk)}))
+    assert "<td class=\"govuk-table__cell\">outsider.uk</td>" in page  # the demo break-glass
+    viewed = AuditEvent.objects.filter(username="privacy.uk", action="search",
+                                       object_type="AuditEvent").order_by("-id").first()
+    assert viewed is not None and viewed.organisation_id == hillside.pk
+    response = client.get(reverse("web:audit_export"), {"organisation": str(hillside.pk)})
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    assert "outsider.uk" in body
+    # an organisation they are not privacy lead for is refused as a bad filter
+    oakwood = Organisation.objects.get(name="Oakwood Care Home")
+    response = client.get(reverse("web:audit_log"), {"organisation": str(oakwood.pk)})
+    assert response.status_code == 400
+    assert "Choose one of your organisations." in text(response)
+    # and a privacy lead of one organisation has no choice to make
+    sign_in(client, "privacy.se")
+    assert "more than one organisation" not in text(client.get(reverse("web:audit_log")))
