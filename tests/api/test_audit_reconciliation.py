@@ -36,7 +36,7 @@ def test_n_calls_make_n_audit_rows(api_as, person_named) -> None:  # noqa: ANN00
         ("update", lambda: api.post(f"/people/{arthur.pk}/consents",
                                     {"purpose": "direct_care", "decision": "permit"})),
     ]
-    for expected_action, call in calls:
+    for _action, call in calls:
         response = call()
         assert response.status_code in (200, 201), response.content
     events = events_after(start)

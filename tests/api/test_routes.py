@@ -73,3 +73,18 @@ def test_every_person_route_is_404_for_another_organisation(api_as, person_named
             assert "Penrose" not in response.content.decode()
             checked += 1
     assert checked >= 9
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/nothing-here", "/api/v1/people/x/y/z",
+                                  "/api/v1/people/"])
+def test_unknown_api_paths_are_problem_404(client, path: str) -> None:  # noqa: ANN001
+    assert_problem(client.get(path), 404)
+
+
+@pytest.mark.django_db
+def test_wrong_method_is_problem_405(api_as) -> None:  # noqa: ANN001
+    api = api_as("gp.uk")
+    response = api.client.delete("/api/v1/people", **api.headers)
+    assert_problem(response, 405)
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
