@@ -51,6 +51,7 @@ from careweave.people.models import Person
 from careweave.web import forms_access as forms
 
 PRIVACY_LEAD = "privacy_lead"
+PRINT_SIZE = 500  # access-log entries on one page when preparing a printout
 
 
 def page_size() -> int:
@@ -307,10 +308,13 @@ def network_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 def access_log(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = _actor(request)
     person = _read_person(actor, person_id, object_type="AccessLog")
+    for_print = request.GET.get("print") == "1"
     page = audit_selectors.person_access_log(person_id=person.pk, cursor=_cursor(request),
-                                             size=page_size())
+                                             size=PRINT_SIZE if for_print else page_size())
     return render(request, "web/access/access_log.html", {
         "person": person,
+        "for_print": for_print,
+        "print_size": PRINT_SIZE,
         "entries": page.items,
         "links": _page_links(request, page.next_cursor),
         "printed_at": timezone.now(),

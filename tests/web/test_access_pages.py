@@ -493,10 +493,13 @@ def test_access_log_in_plain_language_and_printable(client: Client, arthur: Pers
     second = text(client.get(url + "?cursor=" + next_url.replace("&amp;", "&")))
     assert "Oakwood Care Home" in second
     assert "First page" in second
+    # everything on one page, for printing
+    whole = text(client.get(url + "?print=1"))
+    assert "Oakwood Care Home" in whole and 'rel="next"' not in whole
     # a malformed cursor is just the first page
     assert client.get(url + "?cursor=%%%garbage").status_code == 200
     assert AuditEvent.objects.filter(object_type="AccessLog", person_id=arthur.pk,
-                                     username="gp.uk").count() == 3
+                                     username="gp.uk").count() == 4
 
 
 def test_access_log_query_count_is_bounded(client: Client, arthur: Person,
