@@ -23,6 +23,7 @@ class LocalSwagger(DocsBase):
         "layout": "BaseLayout",
         "deepLinking": True,
         "persistAuthorization": False,
+        "validatorUrl": None,  # the default badge calls validator.swagger.io
     }
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
