@@ -18,7 +18,7 @@ from ninja import Header, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from careweave.access.gate import decide, people_visible_to
+from careweave.access.gate import Basis, decide, people_visible_to
 from careweave.api.auth import actor_of
 from careweave.api.schemas import PersonCreateIn, PersonOut, PersonPage, PersonPatchIn, ProblemOut
 from careweave.api.serializers import person_out, person_summary, person_url
@@ -74,10 +74,7 @@ def _visible_duplicate(request: HttpRequest, exc: DuplicateRecord) -> None:
 def create_person(request: HttpRequest, payload: PersonCreateIn,
                   response: HttpResponse) -> tuple[int, dict[str, Any]]:
     actor = actor_of(request)
-    data = payload.model_dump(exclude_unset=True,
-                              exclude={"identifiers", "confirm_similar"})
-    data.update(given_name=payload.given_name, family_name=payload.family_name,
-                birth_date=payload.birth_date)
+    data = payload.model_dump(exclude_unset=True, exclude={"identifiers", "confirm_similar"})
     try:
         person = person_create(actor=actor, data=data, identifiers=_identifier_pairs(payload),
                                confirm_similar=payload.confirm_similar)
@@ -86,8 +83,9 @@ def create_person(request: HttpRequest, payload: PersonCreateIn,
         raise
     response["Location"] = person_url(person.pk)
     response["ETag"] = person.etag
-    body = person_out(person, identifiers=person.identifiers.all(), network=[],
-                      basis=str(decide(actor, person).basis))
+    # The creator's organisation registered the record: that is its basis.
+    body = person_out(person, identifiers=person.identifiers.order_by("system"), network=[],
+                      basis=Basis.OWN_ORGANISATION.value)
     return 201, body
 
 
