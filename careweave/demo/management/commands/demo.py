@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from careweave.demo.loader import DEFAULT_PASSWORD, STAFF, load_demo
+from careweave.demo.loader import DEFAULT_PASSWORD, ORGS, STAFF, load_demo
 
 
 class Command(BaseCommand):
@@ -20,8 +20,13 @@ class Command(BaseCommand):
         self.stdout.write("Careweave demo is ready at http://127.0.0.1:8000/")
         shown = result.password if result.password == DEFAULT_PASSWORD else "(CAREWEAVE_DEMO_PASSWORD)"
         self.stdout.write(f"Log in with any of these usernames, password: {shown}")
+        names = {key: name for key, name, *_rest in ORGS}
         for username, first, last, roles in STAFF:
-            where = "; ".join(f"{role.label}" for _org, role, _t in roles)
-            self.stdout.write(f"  {username:<12} {first} {last} ({where})")
-        self.stdout.write("  admin        Django admin (/admin/)")
+            where = "; ".join(f"{role.label}, {names[org]}" for org, role, _t in roles)
+            self.stdout.write(f"  {username:<12} {first} {last}: {where}")
+        self.stdout.write("  admin        superuser for management commands (no access to records)")
+        self.stdout.write("")
+        self.stdout.write("Try: gp.uk sees Arthur Penrose and Maya Okafor; sw.uk sees Arthur but not "
+                          "Maya (she opted out of sharing with social care); outsider.uk sees "
+                          "nobody until emergency access.")
         self.stdout.write("Two-factor authentication is off for these demo accounts only.")
