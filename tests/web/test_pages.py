@@ -312,3 +312,35 @@ def test_session_membership_must_be_the_users_own(demo, client, person_named) ->
     session.save()
     arthur = person_named("Arthur", "Penrose")
     assert client.get(f"/people/{arthur.pk}/").status_code == 404
+
+
+def test_page_reads_and_writes_reconcile_with_the_audit(demo, login_as, person_named) -> None:  # noqa: ANN001, E501
+    """N reads and writes through the pages give exactly N audit rows for the person."""
+    arthur = person_named("Arthur", "Penrose")
+    maya = person_named("Maya", "Okafor")
+    before = AuditEvent.objects.filter(person_id=arthur.pk).count()
+    client = login_as("gp.uk")
+    for _ in range(3):
+        assert client.get(f"/people/{arthur.pk}/").status_code == 200
+    assert client.get(f"/people/{arthur.pk}/edit/").status_code == 200
+    data = _person_post(given_name="Arthur", family_name="Penrose",
+                        birth_date_day=str(arthur.birth_date.day),
+                        birth_date_month=str(arthur.birth_date.month),
+                        birth_date_year=str(arthur.birth_date.year),
+                        identifier_nhs="9434765919", town="Riverside",
+                        living_situation=arthur.living_situation, version="1")
+    assert client.post(f"/people/{arthur.pk}/edit/", data).status_code == 302
+    events = list(AuditEvent.objects.filter(person_id=arthur.pk).order_by("id")[before:])
+    assert [(e.action, e.outcome) for e in events] == [("read", "allowed")] * 4 + [
+        ("update", "allowed")]
+    assert all(e.username == "gp.uk" and e.organisation_name == "Riverside Surgery"
+               for e in events)
+    # a refused read is one denied row, and nothing about Arthur
+    sw = login_as("sw.uk")
+    before_maya = AuditEvent.objects.filter(person_id=maya.pk).count()
+    assert sw.get(f"/people/{maya.pk}/").status_code == 404
+    denied = list(AuditEvent.objects.filter(person_id=maya.pk).order_by("id")[before_maya:])
+    assert [(e.action, e.outcome, e.username) for e in denied] == [("read", "denied", "sw.uk")]
+    # and Arthur's access log shows who looked, in plain words
+    log = client.get(f"/people/{arthur.pk}/access-log/").content.decode()
+    assert "Riverside Surgery" in log
