@@ -482,7 +482,7 @@ def test_access_log_in_plain_language_and_printable(client: Client, arthur: Pers
     sign_in(client, "gp.uk")
     url = reverse("web:access_log", kwargs={"person_id": arthur.pk})
     page = text(client.get(url))
-    assert "@media print" in page
+    assert "careweave/print.css" in page  # print styles: page content only
     assert '<th scope="col"' in page and "<caption" in page
     assert "Looked at your record" in page
     assert "Riverside Surgery" in page  # this very read is the newest entry

@@ -344,3 +344,31 @@ def test_page_reads_and_writes_reconcile_with_the_audit(demo, login_as, person_n
     # and Arthur's access log shows who looked, in plain words
     log = client.get(f"/people/{arthur.pk}/access-log/").content.decode()
     assert "Riverside Surgery" in log
+
+
+def test_security_headers(client: Client) -> None:
+    response = client.get("/login/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_templates_have_no_inline_script_or_style() -> None:
+    """The Content-Security-Policy allows no inline code: keep templates free of it."""
+    import re
+    from pathlib import Path
+
+    import careweave
+
+    root = Path(careweave.__file__).parent
+    offenders = []
+    for template in root.rglob("templates/**/*.html"):
+        text = template.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag and "application/json" not in tag:
+                offenders.append(f"{template.relative_to(root)}: {tag}")
+        if re.search(r"<style\b|\sstyle=\"|\son[a-z]+=\"", text):
+            offenders.append(f"{template.relative_to(root)}: inline style or handler")
+    assert offenders == [], offenders
