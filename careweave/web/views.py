@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,19 +32,15 @@ from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
 from careweave.core.db import atomic
-from careweave.core.errors import DuplicateRecord, ServiceError, StaleVersion, ValidationFailed
+from careweave.core.errors import DuplicateRecord, ServiceError, StaleVersion
 from careweave.core.middleware import SESSION_MEMBERSHIP, memberships_for
 from careweave.core.models import LoginFailure
 from careweave.core.routes import gated, login_only, needs_second_factor, public, staff_required
 from careweave.people import selectors, services
 from careweave.people.models import Person
+from careweave.web.common import actor_of as _actor
+from careweave.web.common import apply_service_error
 from careweave.web.forms import LoginForm, MembershipForm, PersonForm, SearchForm, TokenForm
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor = getattr(request, "actor", None)
-    assert actor is not None
-    return actor
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -57,20 +52,6 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def apply_service_error(form: Form, exc: ServiceError) -> None:
-    """Put a service's errors on the form: field errors where the field exists."""
-    placed = False
-    for name, msgs in exc.errors.items():
-        field = name.replace("-", "_")
-        for msg in msgs:
-            if field in form.fields:
-                form.add_error(field, msg)
-                placed = True
-            else:
-                form.add_error(None, f"{name}: {msg}")
-                placed = True
-    if not placed or not isinstance(exc, ValidationFailed):
-        form.add_error(None, exc.message)
 
 
 # -- signing in ------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ from careweave.orgs.models import Membership
 from careweave.people import services as people_services
 from careweave.people.models import Person
 from careweave.web import forms_access as forms
+from careweave.web.common import actor_of as _actor
+from careweave.web.common import apply_service_error
 
 PRIVACY_LEAD = "privacy_lead"
 PRINT_SIZE = 500  # access-log entries on one page when preparing a printout
@@ -58,21 +60,8 @@ def page_size() -> int:
     return int(settings.CAREWEAVE.get("PAGE_SIZE", 25))
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor = getattr(request, "actor", None)
-    assert actor is not None  # the route decorators guarantee a membership
-    return actor
 
 
-def apply_service_error(form: Form, exc: ServiceError) -> None:
-    """A service's errors onto the form: on the field when the form has it, else on top."""
-    placed = False
-    for name, msgs in exc.errors.items():
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 def _cursor(request: HttpRequest) -> str | None:

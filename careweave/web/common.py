@@ -1,0 +1,32 @@
+"""Helpers shared by the page views."""
+
+from __future__ import annotations
+
+from django.forms import Form
+from django.http import HttpRequest
+
+from careweave.core.context import Actor
+from careweave.core.errors import ServiceError, ValidationFailed
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    actor = getattr(request, "actor", None)
+    assert actor is not None  # the route decorators guarantee a membership
+    return actor
+
+
+def apply_service_error(form: Form, exc: ServiceError) -> None:
+    """A service's errors onto the form: on the field when the form has it (service names
+    use "-" where form fields use "_"), else on top; the service's own message on top
+    unless it is only "check the highlighted fields"."""
+    placed = False
+    for name, msgs in exc.errors.items():
+        field = name.replace("-", "_")
+        for msg in msgs:
+            if field in form.fields:
+                form.add_error(field, msg)
+            else:
+                form.add_error(None, msg)
+            placed = True
+    if not placed or not isinstance(exc, ValidationFailed):
+        form.add_error(None, exc.message)
