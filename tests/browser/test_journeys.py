@@ -231,3 +231,46 @@ def test_pages_in_swedish(browser, demo_live) -> None:  # noqa: ANN001
     page.wait_for_url("**/people/**")
     check_axe(page, "person page (sv)")
     ctx.close()
+
+
+def tab_to(page, predicate: str, limit: int = 40) -> None:  # noqa: ANN001
+    """Press Tab until the focused element satisfies ``predicate`` (a JS expression on el)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {{ const el = document.activeElement; return !!({predicate}); }}"):
+            return
+    raise AssertionError(f"could not reach {predicate} with the keyboard")
+
+
+def test_keyboard_only_journey(browser, demo_live) -> None:  # noqa: ANN001
+    base = demo_live
+    ctx = browser.new_context(locale="en-GB")
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{base}/login/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.classList.contains('govuk-skip-link')")
+    tab_to(page, "el.id === 'id_username'")
+    page.keyboard.type("gp.uk")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/caseload/")
+    tab_to(page, "el.id === 'id_q'")
+    page.keyboard.type("penrose")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=penrose**")
+    tab_to(page, "el.textContent.trim() === 'Penrose, Arthur'")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/people/**")
+    tab_to(page, "el.textContent.trim().startsWith('Add to the care team')")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/care-team/add/")
+    tab_to(page, "el.id === 'id_organisation_id'")
+    page.keyboard.press("ArrowDown")
+    tab_to(page, "el.id === 'id_role'")
+    page.keyboard.type("Physiotherapist")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/people/*/")
+    assert page.get_by_role("cell", name="Physiotherapist", exact=True).is_visible()
+    ctx.close()

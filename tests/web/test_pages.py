@@ -372,3 +372,22 @@ def test_templates_have_no_inline_script_or_style() -> None:
         if re.search(r"<style\b|\sstyle=\"|\son[a-z]+=\"", text):
             offenders.append(f"{template.relative_to(root)}: inline style or handler")
     assert offenders == [], offenders
+
+
+def test_person_page_uses_a_bounded_number_of_queries(
+    demo, login_as, person_named, django_assert_max_num_queries,  # noqa: ANN001
+) -> None:
+    from careweave.access.models import CareTeamMember
+    from careweave.orgs.models import Organisation
+
+    arthur = person_named("Arthur", "Penrose")
+    client = login_as("gp.uk")
+    client.get(f"/people/{arthur.pk}/")  # warm the session
+    with django_assert_max_num_queries(20) as small:
+        assert client.get(f"/people/{arthur.pk}/").status_code == 200
+    # more care-team members must not mean more queries
+    for org in Organisation.objects.filter(country="GB")[:6]:
+        CareTeamMember.objects.create(person=arthur, organisation=org, role="Extra",
+                                      start_date=dt.date(2025, 1, 1))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(f"/people/{arthur.pk}/").status_code == 200
