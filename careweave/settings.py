@@ -125,6 +125,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "CAREWEAVE_TEST_SQLITE", ""
     ) or None
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Short interactive queries: PostgreSQL's JIT compiler costs 50-60 ms on a query it
+    # guesses is expensive (the caseload's visibility checks) and saves nothing.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = (options.get("options", "") + " -c jit=off").strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

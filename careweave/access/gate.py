@@ -220,6 +220,21 @@ def default_purpose(person: Person) -> str:
 # -- the same rule as a query ----------------------------------------------------------------
 
 
+class ProbeExists(Exists):
+    """EXISTS evaluated per candidate row, through the index on the correlated column.
+
+    PostgreSQL may turn a correlated EXISTS under OR into a *hashed* subplan: it reads and
+    hashes the whole table (every consent in the database) once per query, whatever the
+    page size. That is cheaper only when most rows of the outer table are examined; a
+    keyset page of the caseload examines a few dozen. ``OFFSET 0`` stops the planner from
+    simplifying the sub-select into a hashable form, so it probes the index per row.
+    """
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="EXISTS(%(subquery)s OFFSET 0)",
+                           **extra)
+
+
 def _covering(org_id: uuid.UUID) -> Q:
     return Q(covers_all_organisations=True) | Q(organisations__id=org_id)
 
@@ -235,7 +250,7 @@ def people_visible_to(actor: Actor, *, now: dt.datetime | None = None) -> QueryS
     now = now or timezone.now()
     org_id = actor.organisation_id
     assert org_id is not None
-    in_team = Exists(
+    in_team = ProbeExists(
         CareTeamMember.objects.filter(active_team_q(now), person=OuterRef("pk"),
                                       organisation_id=org_id)
     )
@@ -243,9 +258,9 @@ def people_visible_to(actor: Actor, *, now: dt.datetime | None = None) -> QueryS
     in_force = Q(withdrawn_at__isnull=True, valid_from__lte=now) & (
         Q(valid_to__isnull=True) | Q(valid_to__gt=now)
     )
-    deny_in_force = Exists(consents.filter(in_force, decision=Consent.Decision.DENY))
-    permit_in_force = Exists(consents.filter(in_force, decision=Consent.Decision.PERMIT))
-    permit_withdrawn = Exists(
+    deny_in_force = ProbeExists(consents.filter(in_force, decision=Consent.Decision.DENY))
+    permit_in_force = ProbeExists(consents.filter(in_force, decision=Consent.Decision.PERMIT))
+    permit_withdrawn = ProbeExists(
         consents.filter(decision=Consent.Decision.PERMIT, withdrawn_at__isnull=False)
     )
     own = Q(registered_by_id=org_id)

@@ -57,23 +57,18 @@ class ActorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.actor = None  # type: ignore[attr-defined]
+        request.memberships = []  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             chosen = request.session.get(SESSION_MEMBERSHIP)
-            membership = None
-            if chosen:
-                from careweave.orgs.models import Membership
-
-                membership = (
-                    Membership.objects.select_related("organisation")
-                    .filter(pk=chosen, user=user, is_active=True, organisation__is_active=True)
-                    .first()
-                )
-            if membership is None:
-                options = memberships_for(user)
-                if len(options) == 1:
-                    membership = options[0]
-                    request.session[SESSION_MEMBERSHIP] = str(membership.pk)
+            # One query for all the user's memberships (a handful): the chosen one, and
+            # the "Change" link in the page header, come from the same rows.
+            options = memberships_for(user)
+            request.memberships = options  # type: ignore[attr-defined]
+            membership = next((m for m in options if str(m.pk) == str(chosen)), None)
+            if membership is None and len(options) == 1:
+                membership = options[0]
+                request.session[SESSION_MEMBERSHIP] = str(membership.pk)
             request.actor = Actor(user=user, membership=membership)  # type: ignore[attr-defined]
         return self.get_response(request)
 

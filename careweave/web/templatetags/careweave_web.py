@@ -11,11 +11,15 @@ from django.utils.html import format_html
 register = template.Library()
 
 
-@register.simple_tag
-def membership_count(user: Any) -> int:
+@register.simple_tag(takes_context=True)
+def membership_count(context: template.Context, user: Any) -> int:
     """How many active memberships the user has (for the "Change" link)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
+    request = context.get("request")
+    known = getattr(request, "memberships", None)
+    if known:
+        return len(known)
     from careweave.core.middleware import memberships_for
 
     return len(memberships_for(user))
