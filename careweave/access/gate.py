@@ -16,7 +16,7 @@ import uuid
 from typing import Any, NoReturn
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -90,6 +90,51 @@ def active_team_q(now: dt.datetime) -> Q:
     return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gt=today))
 
 
+def _break_glass(actor: Actor, now: dt.datetime) -> QuerySet[BreakGlass, dt.datetime]:
+    """Expiry times of the actor's break-glass episodes in force (newest first)."""
+    return (
+        BreakGlass.objects.filter(membership=actor.membership, ended_at__isnull=True,
+                                  expires_at__gt=now)
+        .order_by("-expires_at")
+        .values_list("expires_at", flat=True)
+    )
+
+
+def consent_facts(person_id: uuid.UUID) -> tuple[ConsentFact, ...]:
+    """The person's consents as policy facts, in one query (a row per covered org)."""
+    rows = Consent.objects.filter(person_id=person_id).values_list(
+        "id", "decision", "purpose", "covers_all_organisations", "valid_from", "valid_to",
+        "withdrawn_at", "organisations__id",
+    ).order_by("id")
+    grouped: dict[Any, list[Any]] = {}
+    for cid, decision, purpose, covers_all, valid_from, valid_to, withdrawn_at, org in rows:
+        entry = grouped.setdefault(
+            cid, [decision, purpose, covers_all, valid_from, valid_to, withdrawn_at, set()])
+        if org is not None:
+            entry[6].add(str(org))
+    return tuple(
+        ConsentFact(
+            decision=decision, purpose=purpose, covers_all=covers_all,
+            organisation_ids=frozenset(orgs), valid_from=valid_from, valid_to=valid_to,
+            withdrawn_at=withdrawn_at,
+        )
+        for decision, purpose, covers_all, valid_from, valid_to, withdrawn_at, orgs
+        in grouped.values()
+    )
+
+
+def with_access_facts(qs: QuerySet[Person], actor: Actor, now: dt.datetime) -> QuerySet[Person]:
+    """Annotate the actor's care-team membership and break-glass expiry onto each person."""
+    if actor.membership is None or actor.organisation_id is None:
+        return qs
+    return qs.annotate(
+        cw_in_team=Exists(CareTeamMember.objects.filter(
+            active_team_q(now), person=OuterRef("pk"), organisation_id=actor.organisation_id)),
+        cw_break_glass_until=Subquery(
+            _break_glass(actor, now).filter(person=OuterRef("pk"))[:1]),
+    )
+
+
 def facts_for(actor: Actor, person: Person, now: dt.datetime) -> Facts:
     org_id = actor.organisation_id
     if actor.membership is None or org_id is None:
@@ -97,31 +142,18 @@ def facts_for(actor: Actor, person: Person, now: dt.datetime) -> Facts:
             country=person.country, role="", organisation_id="",
             registered_by_id=str(person.registered_by_id), in_care_team=False,
         )
-    in_team = CareTeamMember.objects.filter(active_team_q(now), person=person,
-                                            organisation_id=org_id).exists()
-    bg_until = (
-        BreakGlass.objects.filter(
-            person=person, membership=actor.membership, ended_at__isnull=True, expires_at__gt=now
-        )
-        .order_by("-expires_at")
-        .values_list("expires_at", flat=True)
-        .first()
-    )
+    # require() loads the person with these two facts annotated (one query, not three).
+    in_team = getattr(person, "cw_in_team", None)
+    if in_team is None:
+        in_team = CareTeamMember.objects.filter(active_team_q(now), person=person,
+                                                organisation_id=org_id).exists()
+    if hasattr(person, "cw_break_glass_until"):
+        bg_until = person.cw_break_glass_until
+    else:
+        bg_until = _break_glass(actor, now).filter(person=person).first()
     consents: tuple[ConsentFact, ...] = ()
     if in_team and org_id != person.registered_by_id:
-        rows = Consent.objects.filter(person=person).prefetch_related("organisations")
-        consents = tuple(
-            ConsentFact(
-                decision=c.decision,
-                purpose=c.purpose,
-                covers_all=c.covers_all_organisations,
-                organisation_ids=frozenset(str(o.pk) for o in c.organisations.all()),
-                valid_from=c.valid_from,
-                valid_to=c.valid_to,
-                withdrawn_at=c.withdrawn_at,
-            )
-            for c in rows
-        )
+        consents = consent_facts(person.pk)
     return Facts(
         country=person.country,
         role=actor.role,
@@ -161,14 +193,19 @@ def require(
         raise AccessDenied(actor=actor, person_id=None, action=audit_action,
                            basis=Basis.NOT_FOUND, object_type=object_type,
                            object_id=str(person_id)[:64]) from None
-    qs = Person.objects.select_related("registered_by", "area")
+    now = timezone.now()
+    qs = with_access_facts(Person.objects.select_related("registered_by", "area"), actor, now)
     if for_update and connection.vendor == "postgresql":
         qs = qs.select_for_update(of=("self",))
     person = qs.filter(pk=pid).first()
     if person is None:
         deny(actor, pid, audit_action, Basis.NOT_FOUND, object_type, object_id)
     assert person is not None
-    decision = decide(actor, person, action)
+    decision = decide(actor, person, action, now=now)
+    # The annotated facts were true at `now`: later decisions on this instance (after a
+    # change to the care team or consent) must look again.
+    for name in ("cw_in_team", "cw_break_glass_until"):
+        person.__dict__.pop(name, None)
     if not decision.allowed:
         deny(actor, pid, audit_action, decision.basis, object_type, object_id)
     return person, decision
