@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 NHS = "nhs"
@@ -31,8 +32,28 @@ SYSTEM_URIS: dict[str, str] = {
 }
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation (makemessages finds it by this name); the message is
+    translated where it is shown, so this module stays free of Django."""
+    return message
+
+
 class InvalidIdentifier(ValueError):
-    """Raised with a user-facing message when an identifier is not valid."""
+    """Raised with a user-facing message when an identifier is not valid.
+
+    ``template`` is the English message with %(name)s placeholders; ``translated(gettext)``
+    gives it in the current language (the ``kind`` parameter is a translatable word too).
+    """
+
+    def __init__(self, template: str, **params: str) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        params = {k: gettext(v) if k == "kind" else v for k, v in self.params.items()}
+        text = gettext(self.template)
+        return text % params if params else text
 
 
 @dataclass(frozen=True)
@@ -62,12 +83,13 @@ def nhs_check_digit(first_nine: str) -> int | None:
 def normalise_nhs(raw: str) -> str:
     value = _digits(raw.strip())
     if not value.isdigit() or not value.isascii():
-        raise InvalidIdentifier("An NHS number has 10 digits, like 943 476 5919.")
+        raise InvalidIdentifier(gettext_noop("An NHS number has 10 digits, like 943 476 5919."))
     if len(value) != 10:
-        raise InvalidIdentifier("An NHS number has 10 digits, like 943 476 5919.")
+        raise InvalidIdentifier(gettext_noop("An NHS number has 10 digits, like 943 476 5919."))
     check = nhs_check_digit(value[:9])
     if check is None or check != int(value[9]):
-        raise InvalidIdentifier("This is not a valid NHS number: the check digit does not match.")
+        raise InvalidIdentifier(
+            gettext_noop("This is not a valid NHS number: the check digit does not match."))
     return value
 
 
@@ -96,26 +118,28 @@ _SE_RE = re.compile(r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<tai
 def _parse_swedish(raw: str, *, coordination: bool, today: dt.date) -> str:
     value = raw.strip().replace(" ", "")
     m = _SE_RE.match(value)
-    kind = "samordningsnummer" if coordination else "personnummer"
+    kind = gettext_noop("samordningsnummer") if coordination else gettext_noop("personnummer")
     if not m or not value.isascii():
-        raise InvalidIdentifier(
-            f"A {kind} is written YYYYMMDD-NNNN or YYMMDD-NNNN (use + for people aged 100 or more)."
-        )
+        raise InvalidIdentifier(gettext_noop(
+            "A %(kind)s is written YYYYMMDD-NNNN or YYMMDD-NNNN (use + for people aged 100 or more)."
+        ), kind=kind)
     yymmdd, sep, tail = m["yymmdd"], m["sep"], m["tail"]
     if not luhn_checksum_ok(yymmdd + tail):
-        raise InvalidIdentifier(f"This is not a valid {kind}: the check digit does not match.")
+        raise InvalidIdentifier(
+            gettext_noop("This is not a valid %(kind)s: the check digit does not match."), kind=kind)
     yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
     if coordination:
         if dd <= 60:
-            raise InvalidIdentifier(
+            raise InvalidIdentifier(gettext_noop(
                 "A samordningsnummer has 60 added to the day of birth; this looks like a personnummer."
-            )
+            ))
         dd -= 60
     elif dd > 60:
-        raise InvalidIdentifier("This looks like a samordningsnummer, not a personnummer.")
+        raise InvalidIdentifier(
+            gettext_noop("This looks like a samordningsnummer, not a personnummer."))
     if m["century"]:
         if sep == "+":
-            raise InvalidIdentifier(f"Write a 12-digit {kind} without '+'.")
+            raise InvalidIdentifier(gettext_noop("Write a 12-digit %(kind)s without '+'."), kind=kind)
         year = int(m["century"]) * 100 + yy
     else:
         year = (today.year // 100) * 100 + yy
@@ -126,9 +150,12 @@ def _parse_swedish(raw: str, *, coordination: bool, today: dt.date) -> str:
     try:
         born = dt.date(year, mm, dd)
     except ValueError:
-        raise InvalidIdentifier(f"This {kind} does not contain a real date of birth.") from None
+        raise InvalidIdentifier(
+            gettext_noop("This %(kind)s does not contain a real date of birth."), kind=kind
+        ) from None
     if born > today:
-        raise InvalidIdentifier(f"This {kind} has a date of birth in the future.")
+        raise InvalidIdentifier(
+            gettext_noop("This %(kind)s has a date of birth in the future."), kind=kind)
     day_part = dd + 60 if coordination else dd
     return f"{year:04d}{mm:02d}{day_part:02d}{tail}"
 
@@ -144,16 +171,17 @@ def normalise_samordningsnummer(raw: str, *, today: dt.date | None = None) -> st
 def normalise(system: str, raw: str, *, today: dt.date | None = None) -> str:
     """Return the normalised value or raise InvalidIdentifier with a clear message."""
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidIdentifier("Enter an identifier.")
+        raise InvalidIdentifier(gettext_noop("Enter an identifier."))
     if len(raw) > 40:
-        raise InvalidIdentifier("This identifier is too long.")
+        raise InvalidIdentifier(gettext_noop("This identifier is too long."))
     if system == NHS:
         return normalise_nhs(raw)
     if system == SE_PERSONNUMMER:
         return normalise_personnummer(raw, today=today)
     if system == SE_SAMORDNINGSNUMMER:
         return normalise_samordningsnummer(raw, today=today)
-    raise InvalidIdentifier(f"Unknown identifier system: {system[:40]}")
+    raise InvalidIdentifier(gettext_noop("Unknown identifier system: %(system)s"),
+                            system=system[:40])
 
 
 def birth_date_of(system: str, value: str) -> dt.date | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from careweave.access import policy
@@ -158,7 +159,7 @@ def clean_identifiers(raw: Iterable[tuple[str, str]]) -> list[ids.Identifier]:
         try:
             normalised = ids.normalise(system, str(value))
         except ids.InvalidIdentifier as exc:
-            errors.setdefault(field, []).append(str(exc))
+            errors.setdefault(field, []).append(exc.translated(gettext))
             continue
         if (system, normalised) not in seen:
             seen.add((system, normalised))
