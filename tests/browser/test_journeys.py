@@ -274,3 +274,64 @@ def test_keyboard_only_journey(browser, demo_live) -> None:  # noqa: ANN001
     page.wait_for_url("**/people/*/")
     assert page.get_by_role("cell", name="Physiotherapist", exact=True).is_visible()
     ctx.close()
+
+
+def test_axe_on_the_other_pages(browser, demo_live) -> None:  # noqa: ANN001
+    """Every remaining page, as the role that uses it (the journeys above cover the rest)."""
+    from django.contrib.auth import get_user_model
+
+    from careweave.access.models import BreakGlass, CareTeamMember, Consent
+    from careweave.people.models import Person
+
+    base = demo_live
+    arthur = Person.objects.get(family_name="Penrose")
+    member = CareTeamMember.objects.filter(person=arthur).first()
+    consent = Consent.objects.filter(person=arthur).first()
+    ctx = browser.new_context(locale="en-GB")
+    page = ctx.new_page()
+    sign_in(page, base, "gp.uk")
+    for path, label in [
+        (f"/people/{arthur.pk}/edit/", "change person"),
+        (f"/people/{arthur.pk}/consents/add/", "record consent"),
+        (f"/people/{arthur.pk}/network/add/", "add to network"),
+        (f"/people/{arthur.pk}/care-team/{member.pk}/end/", "end care-team membership"),
+        (f"/people/{arthur.pk}/consents/{consent.pk}/withdraw/", "withdraw consent"),
+        (f"/people/{arthur.pk}/access-log/?print=1", "access log for printing"),
+    ]:
+        assert page.goto(f"{base}{path}").status == 200, path
+        check_axe(page, label)
+    page.goto(f"{base}/people/{arthur.pk}/consents/add/")
+    page.locator("main form button[type=submit]").click()
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    check_axe(page, "record consent with errors")
+    ctx.close()
+
+    # a privacy lead reviewing an emergency access
+    bg = BreakGlass.objects.first()
+    ctx = browser.new_context(locale="en-GB")
+    page = ctx.new_page()
+    page.goto(f"{base}/login/")
+    page.locator("#id_username").fill("privacy.uk")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url("**/acting-as/**")
+    page.get_by_label("Hillside", exact=False).first.check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/caseload/**")
+    assert page.goto(f"{base}/break-glass/{bg.pk}/review/").status == 200
+    check_axe(page, "break-glass review")
+    ctx.close()
+
+    # a staff member without the demo exemption sets up two-factor authentication
+    user = get_user_model().objects.get(username="sw.uk")
+    user.staff_profile.two_factor_exempt = False
+    user.staff_profile.save()
+    ctx = browser.new_context(locale="en-GB")
+    page = ctx.new_page()
+    page.goto(f"{base}/login/")
+    page.locator("#id_username").fill("sw.uk")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url("**/two-factor/set-up/")
+    check_axe(page, "two-factor set-up")
+    ctx.close()
