@@ -179,6 +179,7 @@ CSRF_TRUSTED_ORIGINS = [
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en", _("English")), ("sv", _("Swedish"))]
+FORMAT_MODULE_PATH = ["careweave.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("CAREWEAVE_TIME_ZONE", "Europe/London")
 USE_I18N = True

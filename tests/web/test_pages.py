@@ -391,3 +391,14 @@ def test_person_page_uses_a_bounded_number_of_queries(
                                       start_date=dt.date(2025, 1, 1))
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(f"/people/{arthur.pk}/").status_code == 200
+
+
+def test_dates_are_localised(demo, login_as, person_named) -> None:  # noqa: ANN001
+    astrid = person_named("Astrid", "Lindqvist")
+    client = login_as("gp.se")
+    assert "11 February 1938" in client.get(f"/people/{astrid.pk}/").content.decode()
+    client.post("/language/", {"language": "sv", "next": "/caseload/"})
+    page = client.get(f"/people/{astrid.pk}/").content.decode()
+    assert "11 februari 1938" in page
+    assert "Kultur och tro" in page or "Svenska kyrkan" in page
+    assert "–; " not in page
