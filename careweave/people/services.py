@@ -70,6 +70,12 @@ def clean_person_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, 
         if "\x00" in value:
             errors.setdefault(name, []).append(_("Remove the invalid character."))
             continue
+        if "\ufffd" in value:
+            # What a browser or client sent was not UTF-8: refuse rather than store "�".
+            errors.setdefault(name, []).append(
+                _("Some characters could not be read. Type the text again.")
+            )
+            continue
         if len(value) > limit:
             errors.setdefault(name, []).append(
                 _("Must be %(limit)d characters or fewer.") % {"limit": limit}

@@ -402,3 +402,27 @@ def test_dates_are_localised(demo, login_as, person_named) -> None:  # noqa: ANN
     assert "11 februari 1938" in page
     assert "Kultur och tro" in page or "Svenska kyrkan" in page
     assert "–; " not in page
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "x" * 10_000}, {"cursor": "A" * 10_000}, {"q": "\x00"}, {"q": "%"},
+    {"q": "' OR 1=1 --"}, {"cursor": "eyJhIjoxfQ"},
+])
+def test_caseload_survives_odd_queries(demo, login_as, params) -> None:  # noqa: ANN001
+    response = login_as("gp.uk").get("/caseload/", params)
+    assert response.status_code in (200, 400)
+    assert "Traceback" not in response.content.decode()
+
+
+def test_create_with_nul_or_non_utf8_input_is_refused_cleanly(demo, login_as) -> None:  # noqa: ANN001
+    client = login_as("gp.uk")
+    before = Person.objects.count()
+    response = client.post("/people/new/", _person_post(given_name="Ebba\x00"))
+    assert response.status_code == 400
+    body = b"given_name=%E5sa&family_name=%F6berg&birth_date_day=1&birth_date_month=2" \
+           b"&birth_date_year=1950"  # Latin-1 bytes, not UTF-8
+    response = client.post("/people/new/", body,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "could not be read" in response.content.decode()
+    assert Person.objects.count() == before
