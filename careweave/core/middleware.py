@@ -100,7 +100,8 @@ CSP_API_DOCS = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'
 
 
 class SecurityHeadersMiddleware:
-    """Content-Security-Policy and Permissions-Policy on every response."""
+    """Content-Security-Policy and Permissions-Policy on every response; no caching of
+    anything answered to a signed-in user or an API token."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -111,5 +112,10 @@ class SecurityHeadersMiddleware:
             docs = request.path.startswith("/api/v1/docs")
             response["Content-Security-Policy"] = CSP_API_DOCS if docs else CSP
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.headers.get("Authorization"):
+            # Pages and answers about people: never kept by browsers or proxies (shared
+            # computers on wards and in offices).
+            response["Cache-Control"] = "no-store"
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response

@@ -355,6 +355,12 @@ def test_security_headers(client: Client) -> None:
     assert response["Referrer-Policy"] == "same-origin"
 
 
+def test_personal_pages_are_not_cached(demo, login_as, person_named) -> None:  # noqa: ANN001
+    arthur = person_named("Arthur", "Penrose")
+    response = login_as("gp.uk").get(f"/people/{arthur.pk}/")
+    assert response["Cache-Control"] == "no-store"
+
+
 def test_templates_have_no_inline_script_or_style() -> None:
     """The Content-Security-Policy allows no inline code: keep templates free of it."""
     import re
