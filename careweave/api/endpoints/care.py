@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 from pydantic import Field
 
 from careweave.access.gate import Basis, deny, open_person
@@ -72,13 +73,13 @@ def list_care_team(request: HttpRequest, person_id: uuid.UUID) -> list[dict[str,
              response={201: CareTeamMemberOut, **ERRORS}, url_name="care_team_add",
              summary="Add an organisation (and optionally a named staff member)")
 def add_care_team_member(request: HttpRequest, person_id: uuid.UUID,
-                         payload: CareTeamAddIn) -> tuple[int, dict[str, Any]]:
+                         payload: CareTeamAddIn) -> Status[dict[str, Any]]:
     member = care_team_add(
         actor=actor_of(request), person_id=person_id, organisation_id=payload.organisation_id,
         role=payload.role, staff_membership_id=payload.staff_membership_id,
         start_date=payload.start_date,
     )
-    return 201, care_team_member_out(member)
+    return Status(201, care_team_member_out(member))
 
 
 @router.post("/people/{person_id}/care-team/{member_id}/end",
@@ -113,14 +114,14 @@ def list_consents(request: HttpRequest, person_id: uuid.UUID) -> list[dict[str, 
 @router.post("/people/{person_id}/consents", response={201: ConsentOut, **ERRORS},
              url_name="consent_record", summary="Record a consent or an objection")
 def record_consent(request: HttpRequest, person_id: uuid.UUID,
-                   payload: ConsentIn) -> tuple[int, dict[str, Any]]:
+                   payload: ConsentIn) -> Status[dict[str, Any]]:
     consent = consent_record(
         actor=actor_of(request), person_id=person_id, purpose=payload.purpose,
         decision=payload.decision, organisation_ids=payload.organisation_ids,
         given_by=payload.given_by, representative_name=payload.representative_name,
         method=payload.method, valid_from=payload.valid_from, valid_to=payload.valid_to,
     )
-    return 201, consent_out(_reload_consent(consent.pk))
+    return Status(201, consent_out(_reload_consent(consent.pk)))
 
 
 @router.post("/people/{person_id}/consents/{consent_id}/withdraw",
@@ -145,10 +146,10 @@ def _reload_consent(consent_id: uuid.UUID) -> Consent:
 @router.post("/break-glass", response={201: BreakGlassOut, 403: ProblemOut, **ERRORS},
              url_name="break_glass", tags=["break-glass"],
              summary="Emergency access to one person's record (reason required)")
-def start_break_glass(request: HttpRequest, payload: BreakGlassIn) -> tuple[int, dict[str, Any]]:
+def start_break_glass(request: HttpRequest, payload: BreakGlassIn) -> Status[dict[str, Any]]:
     bg = break_glass_start(actor=actor_of(request), reason=payload.reason,
                            person_id=payload.person_id, identifier=payload.identifier)
-    return 201, break_glass_out(bg)
+    return Status(201, break_glass_out(bg))
 
 
 # -- the person's access log ---------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 from pydantic import Field
 
 from careweave.access.gate import Basis, decide, people_visible_to
@@ -72,7 +73,7 @@ def _visible_duplicate(request: HttpRequest, exc: DuplicateRecord) -> None:
 @router.post("/people", response={201: PersonOut, 403: ProblemOut, 409: ProblemOut, **ERRORS},
              url_name="person_create", summary="Register a person")
 def create_person(request: HttpRequest, payload: PersonCreateIn,
-                  response: HttpResponse) -> tuple[int, dict[str, Any]]:
+                  response: HttpResponse) -> Status[dict[str, Any]]:
     actor = actor_of(request)
     data = payload.model_dump(exclude_unset=True, exclude={"identifiers", "confirm_similar"})
     try:
@@ -86,7 +87,7 @@ def create_person(request: HttpRequest, payload: PersonCreateIn,
     # The creator's organisation registered the record: that is its basis.
     body = person_out(person, identifiers=person.identifiers.order_by("system"), network=[],
                       basis=Basis.OWN_ORGANISATION.value)
-    return 201, body
+    return Status(201, body)
 
 
 @router.get("/people/{person_id}", response={200: PersonOut, **ERRORS}, url_name="person_get",
