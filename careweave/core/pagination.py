@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 
 M = TypeVar("M", bound=Model)
@@ -45,7 +46,7 @@ def keyset_page(
 ) -> Page[M]:
     """One page of ``qs`` ordered by two fields (the second unique), after ``cursor``."""
     first, second = fields
-    after = decode_cursor(cursor, 2)
+    after = _typed(qs.model, fields, decode_cursor(cursor, 2))
     if after is not None:
         op = "lt" if descending else "gt"
         qs = qs.filter(
@@ -59,6 +60,19 @@ def keyset_page(
         last = rows[-1]
         next_cursor = encode_cursor([_value(last, first), _value(last, second)])
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def _typed(model: type[Model], fields: tuple[str, str],
+           values: list[str] | None) -> list[Any] | None:
+    """The cursor's values as the fields' Python values; None (start again from the first
+    page, as for a garbled cursor) when a forged cursor holds something they cannot be."""
+    if values is None:
+        return None
+    try:
+        return [model._meta.get_field(name).to_python(value)  # type: ignore[union-attr]
+                for name, value in zip(fields, values, strict=True)]
+    except (ValidationError, ValueError, TypeError):
+        return None
 
 
 def _value(obj: Model, field: str) -> Any:

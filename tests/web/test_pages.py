@@ -413,6 +413,7 @@ def test_dates_are_localised(demo, login_as, person_named) -> None:  # noqa: ANN
 @pytest.mark.parametrize("params", [
     {"q": "x" * 10_000}, {"cursor": "A" * 10_000}, {"q": "\x00"}, {"q": "%"},
     {"q": "' OR 1=1 --"}, {"cursor": "eyJhIjoxfQ"},
+    {"cursor": "WyJ4Iiwibm90LWEtdXVpZCJd"},  # ["x","not-a-uuid"]: well formed, forged values
 ])
 def test_caseload_survives_odd_queries(demo, login_as, params) -> None:  # noqa: ANN001
     response = login_as("gp.uk").get("/caseload/", params)
