@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from careweave.access.gate import open_person, people_visible_to
+from careweave.access.gate import decide, open_person, people_visible_to
 from careweave.access.models import CareTeamMember, Consent
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
@@ -81,3 +81,13 @@ def person_detail(*, actor: Actor, person_id: uuid.UUID | str) -> dict[str, Any]
         "consents": consents,
         "network": list(person.network.all()),
     }
+
+
+def visible_by_identifier(*, actor: Actor, system: str, value: str) -> Person | None:
+    """The record holding this (normalised) identifier, only if the gate lets the actor see
+    it: a duplicate-identifier answer links to it, or says nothing more."""
+    row = PersonIdentifier.objects.select_related("person").filter(system=system,
+                                                                     value=value).first()
+    if row is not None and decide(actor, row.person).allowed:
+        return row.person
+    return None

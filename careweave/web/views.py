@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from careweave.access.gate import decide
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
@@ -39,7 +38,7 @@ from careweave.core.routes import gated, login_only, needs_second_factor, public
 from careweave.people import selectors, services
 from careweave.people.models import Person
 from careweave.web.common import actor_of as _actor
-from careweave.web.common import apply_service_error
+from careweave.web.common import apply_service_error, check_change
 from careweave.web.forms import LoginForm, MembershipForm, PersonForm, SearchForm, TokenForm
 
 
@@ -242,28 +241,18 @@ def caseload(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     cursor = request.GET.get("cursor") or None
-    try:
-        page = selectors.caseload(actor=actor, q=q, cursor=cursor,
-                                  size=settings.CAREWEAVE.get("PAGE_SIZE", 25))
-    except ValueError:
-        # A tampered or stale cursor: start again from the first page.
-        page = selectors.caseload(actor=actor, q=q, cursor=None,
-                                  size=settings.CAREWEAVE.get("PAGE_SIZE", 25))
+    # A garbled or forged cursor starts again from the first page (core.pagination).
+    page = selectors.caseload(actor=actor, q=q, cursor=cursor,
+                              size=settings.CAREWEAVE.get("PAGE_SIZE", 25))
     next_url = ""
     if page.next_cursor:
         next_url = "?" + urlencode({"q": q, "cursor": page.next_cursor} if q
                                    else {"cursor": page.next_cursor})
     context = {"form": form, "q": q, "page": page, "next_url": next_url,
-               "first_page": cursor is None, "may_see_people": bool(actor.role in _care_roles())}
+               "first_page": cursor is None}
     template = "web/_caseload_results.html" if request.headers.get("HX-Request") and \
         request.headers.get("HX-Target") == "caseload-results" else "web/caseload.html"
     return render(request, template, context)
-
-
-def _care_roles() -> frozenset[str]:
-    from careweave.access import policy
-
-    return frozenset(policy.CARE_ROLES)
 
 
 @gated
@@ -304,7 +293,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 if similar_ids:
                     similar = list(Person.objects.filter(pk__in=similar_ids))
                 elif exc.extra.get("system"):
-                    existing = _visible_duplicate(actor, exc.extra["system"], exc.extra["value"])
+                    existing = selectors.visible_by_identifier(
+                        actor=actor, system=exc.extra["system"], value=exc.extra["value"])
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
@@ -315,14 +305,6 @@ def person_create(request: HttpRequest) -> HttpResponse:
         "form": form, "similar": similar, "existing": existing, "creating": True,
         "show_confirm": bool(similar) or bool(request.POST.get("confirm_similar")),
     }, status=status)
-
-
-def _visible_duplicate(actor: Actor, system: str, value: str) -> Person | None:
-    """The existing record with this identifier, only if the actor may see it."""
-    other = services.find_by_identifier(system, value)
-    if other is not None and decide(actor, other).allowed:
-        return other
-    return None
 
 
 @gated
@@ -337,7 +319,7 @@ def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
         return render(request, "web/person_form.html",
                       {"form": form, "person": person, "version": person.version})
     # POST: the service checks access (404 on refusal) and the version (lost updates).
-    person = _person_header(actor, person_id)
+    person = check_change(actor, person_id, "Person")
     form = PersonForm(request.POST, country=person.country)
     del form.fields["confirm_similar"]
     status = 400
@@ -361,12 +343,3 @@ def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
     return render(request, "web/person_form.html",
                   {"form": form, "person": person, "version": request.POST.get("version", "")},
                   status=status)
-
-
-def _person_header(actor: Actor, person_id: Any) -> Person:
-    """The person for a page header, after the gate allows it to be changed (else 404)."""
-    from careweave.access.gate import require
-    from careweave.access.policy import Action
-
-    person, _decision = require(actor, person_id, Action.CHANGE, audit_action="update")
-    return person

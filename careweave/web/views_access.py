@@ -35,7 +35,7 @@ from django.views.decorators.http import require_http_methods
 
 from careweave.access import policy
 from careweave.access import services as access_services
-from careweave.access.gate import AccessDenied, Action, Basis, decide, deny, open_person, require
+from careweave.access.gate import AccessDenied, Basis, decide, deny
 from careweave.access.models import BreakGlass, CareTeamMember, Consent
 from careweave.audit import selectors as audit_selectors
 from careweave.audit.models import AuditEvent
@@ -51,6 +51,8 @@ from careweave.people.models import Person
 from careweave.web import forms_access as forms
 from careweave.web.common import actor_of as _actor
 from careweave.web.common import apply_service_error
+from careweave.web.common import check_change as _check_change
+from careweave.web.common import read_person as _read_person
 
 PRIVACY_LEAD = "privacy_lead"
 PRINT_SIZE = 500  # access-log entries on one page when preparing a printout
@@ -83,19 +85,6 @@ def _page_links(request: HttpRequest, next_cursor: str | None) -> dict[str, str]
 
 
 # -- the person ----------------------------------------------------------------------------
-
-
-def _read_person(actor: Actor, person_id: uuid.UUID, *, object_type: str = "Person") -> Person:
-    """The person, for showing a page about them: the gate decides, the read is audited."""
-    person, _decision = open_person(actor, person_id, object_type=object_type)
-    return person
-
-
-def _check_change(actor: Actor, person_id: uuid.UUID, object_type: str) -> Person:
-    """Before handling a change: may this actor change this person's record? (404 if not)"""
-    person, _decision = require(actor, person_id, Action.CHANGE, audit_action="update",
-                                object_type=object_type)
-    return person
 
 
 def _person_url(person_id: uuid.UUID) -> str:

@@ -19,12 +19,12 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field
 
-from careweave.access.gate import Basis, decide, people_visible_to
+from careweave.access.gate import Basis, decide
 from careweave.api.auth import actor_of
 from careweave.api.schemas import PersonCreateIn, PersonOut, PersonPage, PersonPatchIn, ProblemOut
 from careweave.api.serializers import person_out, person_summary, person_url
 from careweave.core.errors import DuplicateRecord
-from careweave.people.selectors import caseload, person_detail
+from careweave.people.selectors import caseload, person_detail, visible_by_identifier
 from careweave.people.services import person_create, person_update
 
 router = Router(tags=["people"])
@@ -56,13 +56,9 @@ def _visible_duplicate(request: HttpRequest, exc: DuplicateRecord) -> None:
     system, value = exc.extra.get("system"), exc.extra.get("value")
     extra: dict[str, Any] = {}
     if system and value:
-        existing = (
-            people_visible_to(actor_of(request))
-            .filter(identifiers__system=system, identifiers__value=value)
-            .values_list("pk", flat=True).first()
-        )
+        existing = visible_by_identifier(actor=actor_of(request), system=system, value=value)
         if existing is not None:
-            extra["existing"] = request.build_absolute_uri(person_url(existing))
+            extra["existing"] = request.build_absolute_uri(person_url(existing.pk))
     if exc.extra.get("similar"):
         # similar_people() already looked only at the caller's own caseload.
         extra["similar"] = [request.build_absolute_uri(person_url(pk))
