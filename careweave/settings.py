@@ -82,8 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "careweave.core.middleware.ActorMiddleware",
-    "careweave.core.middleware.AccessDeniedMiddleware",
+    "careweave.orgs.middleware.ActorMiddleware",
+    "careweave.access.middleware.AccessDeniedMiddleware",
 ]
 
 ROOT_URLCONF = "careweave.urls"
@@ -151,7 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:caseload"
+LOGIN_REDIRECT_URL = "people:caseload"
 LOGOUT_REDIRECT_URL = "web:login"
 
 # Sessions: short idle timeout, renewed on each request.

@@ -71,3 +71,41 @@ def login_as(client, demo):  # noqa: ANN001
         return client
 
     return do
+
+
+@pytest.fixture
+def api_as(actor_for):  # noqa: ANN001, ANN201
+    """api_as("gp.uk") -> an ApiClient with a fresh token for the user's membership."""
+    from careweave.access.services import token_create
+    from tests.support import ApiClient
+
+    def make(username: str, org: str | None = None) -> ApiClient:
+        actor = actor_for(username, org=org)
+        _token, raw = token_create(membership=actor.membership, name="test")
+        return ApiClient(raw)
+
+    return make
+
+
+@pytest.fixture
+def anonymous(demo):  # noqa: ANN001, ANN201
+    from tests.support import ApiClient
+
+    return ApiClient()
+
+
+@pytest.fixture
+def arthur(demo, person_named):  # noqa: ANN001, ANN201
+    return person_named("Arthur", "Penrose")
+
+
+@pytest.fixture
+def maya(demo, person_named):  # noqa: ANN001, ANN201
+    return person_named("Maya", "Okafor")
+
+
+@pytest.fixture
+def org():  # noqa: ANN201
+    from careweave.orgs.models import Organisation
+
+    return lambda name: Organisation.objects.get(name=name)

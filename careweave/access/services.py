@@ -25,6 +25,7 @@ from careweave.orgs.models import Membership, Organisation
 from careweave.people import identifiers as ids
 from careweave.people.models import PersonIdentifier
 from careweave.people.names import nfc
+from careweave.people.timeline import timeline_add
 
 
 def _uuid(value: Any, field: str) -> uuid.UUID:
@@ -86,6 +87,11 @@ def care_team_add(
                      object_type="CareTeamMember", object_id=str(member.pk),
                      purpose="direct_care", legal_basis=str(decision.basis),
                      detail={"change": "care_team_add", "organisation": str(org.pk)})
+        timeline_add(actor=actor, person_id=person.pk, kind="access.care_team_joined",
+                     object_type="CareTeamMember", object_id=str(member.pk),
+                     data={"organisation": org.name, "role": role,
+                           "staff": staff.user.get_full_name() if staff else "",
+                           "start_date": start.isoformat()})
     return member
 
 
@@ -114,10 +120,21 @@ def care_team_end(
                      object_type="CareTeamMember", object_id=str(member.pk),
                      purpose="direct_care", legal_basis=str(decision.basis),
                      detail={"change": "care_team_end"})
+        timeline_add(actor=actor, person_id=person.pk, kind="access.care_team_left",
+                     object_type="CareTeamMember", object_id=str(member.pk),
+                     data={"organisation": member.organisation.name, "role": member.role,
+                           "reason": reason, "end_date": member.end_date.isoformat()})
     return member
 
 
 # -- consent -----------------------------------------------------------------------------
+
+
+def consent_summary(consent: Consent, organisation_names: list[str]) -> dict[str, Any]:
+    """What the timeline says about a consent, with names as they are now."""
+    return {"purpose": consent.purpose, "decision": consent.decision,
+            "organisations": sorted(organisation_names),
+            "given_by": consent.given_by, "representative_name": consent.representative_name}
 
 
 def consent_record(
@@ -168,6 +185,9 @@ def consent_record(
                      object_type="Consent", object_id=str(consent.pk), purpose=purpose,
                      legal_basis=str(basis.basis),
                      detail={"change": "consent_record", "decision": decision})
+        timeline_add(actor=actor, person_id=person.pk, kind="access.consent_recorded",
+                     object_type="Consent", object_id=str(consent.pk),
+                     data=consent_summary(consent, [o.name for o in orgs]))
     return consent
 
 
@@ -194,6 +214,10 @@ def consent_withdraw(*, actor: Actor, consent_id: uuid.UUID | str, reason: str =
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, person_id=person.pk,
                      object_type="Consent", object_id=str(consent.pk), purpose=consent.purpose,
                      legal_basis=str(decision.basis), detail={"change": "consent_withdraw"})
+        timeline_add(actor=actor, person_id=person.pk, kind="access.consent_withdrawn",
+                     object_type="Consent", object_id=str(consent.pk),
+                     data={**consent_summary(consent, [o.name for o in consent.organisations.all()]),
+                           "reason": reason})
     return consent
 
 
@@ -256,6 +280,10 @@ def break_glass_start(
                      object_type="BreakGlass", object_id=str(bg.pk), purpose="emergency_care",
                      legal_basis=Basis.BREAK_GLASS.value,
                      detail={"reason": reason, "expires_at": bg.expires_at.isoformat()})
+        timeline_add(actor=actor, person_id=person.pk, kind="access.break_glass",
+                     object_type="BreakGlass", object_id=str(bg.pk), at=now,
+                     data={"organisation": actor.membership.organisation.name,  # type: ignore[union-attr]
+                           "reason": reason, "expires_at": bg.expires_at.isoformat()})
     return bg
 
 

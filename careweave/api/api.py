@@ -1,14 +1,22 @@
-"""The JSON API: one NinjaAPI, its routers, problem+json errors and authentication."""
+"""The JSON API: one NinjaAPI, problem+json errors, authentication, and the list of the
+routers it mounts. Each router lives in its own app (``careweave/<app>/api.py``); this
+module is the only place in the shell that knows the apps."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
+from careweave.access import api as access_api
 from careweave.api.auth import AUTH
 from careweave.api.docs import LocalSwagger
-from careweave.api.endpoints import care, directory, people
 from careweave.api.problems import install
+from careweave.audit import api as audit_api
+from careweave.orgs import api as orgs_api
+from careweave.people import api as people_api
+
+# The mounted routers, in the order their operations appear in the OpenAPI description.
+ROUTERS = (people_api.router, access_api.router, audit_api.router, orgs_api.router)
 
 DESCRIPTION = _(
     "Careweave's JSON API for our own front ends and integrators.\n\n"
@@ -31,6 +39,5 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 install(api)
-api.add_router("", people.router)
-api.add_router("", care.router)
-api.add_router("", directory.router)
+for router in ROUTERS:
+    api.add_router("", router)

@@ -83,8 +83,3 @@ token_auth = TokenAuth()
 session_auth = SessionActorAuth()
 AUTH = [token_auth, session_auth]
 
-
-def actor_of(request: HttpRequest) -> Actor:
-    actor = request.auth  # type: ignore[attr-defined]
-    assert isinstance(actor, Actor)
-    return actor

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PeopleConfig(AppConfig):
     name = "careweave.people"
     label = "people"
+
+    def ready(self) -> None:
+        from careweave.people import panels
+
+        panels.register()

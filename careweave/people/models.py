@@ -139,3 +139,34 @@ class RelatedPerson(models.Model):
     class Meta:
         ordering = ["-is_next_of_kin", "name"]
         indexes = [models.Index(fields=["person", "name"], name="network_person_idx")]
+
+
+class TimelineEntry(models.Model):
+    """One event in the person's timeline, written by the service that made the change, in
+    its transaction. Built from domain events, not from the audit log: the audit log says
+    who *looked*; the timeline says what *happened* in the person's care.
+
+    ``kind`` is a key registered in :mod:`careweave.core.registry` ("access.consent_withdrawn");
+    ``data`` holds what the sentence needs (names as they were at the time), so showing a
+    page of entries takes one query.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(_("when"))
+    kind = models.CharField(max_length=60)
+    # The organisation that made the change (the actor's), or None for the system.
+    organisation = models.ForeignKey(Organisation, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=40, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "at", "id"], name="timeline_person_idx"),
+            models.Index(fields=["person", "kind", "at", "id"], name="timeline_kind_idx"),
+            models.Index(fields=["person", "organisation", "at", "id"], name="timeline_org_idx"),
+        ]

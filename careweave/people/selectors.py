@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 
 from careweave.access.gate import decide, open_person, people_visible_to
-from careweave.access.models import CareTeamMember, Consent
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
@@ -62,23 +61,15 @@ def caseload(
 
 
 def person_detail(*, actor: Actor, person_id: uuid.UUID | str) -> dict[str, Any]:
-    """Everything on the person page, in a fixed number of queries, audited as one read."""
+    """The person with their identifiers and social network, audited as one read. What
+    other apps show about the person comes from their registered panels."""
     person, decision = open_person(actor, person_id)
-    team = list(
-        CareTeamMember.objects.filter(person=person)
-        .select_related("organisation", "staff__user")
-        .order_by("end_date", "start_date")
-    )
-    consents = list(
-        Consent.objects.filter(person=person).prefetch_related("organisations")
-        .select_related("recorded_by__organisation")
-    )
+    # Cached on the person: the network panel reads the same rows.
+    prefetch_related_objects([person], "identifiers", "network")
     return {
         "person": person,
         "decision": decision,
         "identifiers": list(person.identifiers.all()),
-        "care_team": team,
-        "consents": consents,
         "network": list(person.network.all()),
     }
 

@@ -1,4 +1,7 @@
-from django.urls import include, path
+"""The shell's own pages: signing in and out, two-factor authentication, choosing a
+membership and the language. Every other page lives in its app's ``urls.py``."""
+
+from django.urls import path
 
 from careweave.web import views
 
@@ -11,9 +14,4 @@ urlpatterns = [
     path("two-factor/", views.otp_verify, name="otp_verify"),
     path("two-factor/set-up/", views.otp_setup, name="otp_setup"),
     path("acting-as/", views.choose_membership, name="choose_membership"),
-    path("caseload/", views.caseload, name="caseload"),
-    path("people/new/", views.person_create, name="person_create"),
-    path("people/<uuid:person_id>/", views.person_detail, name="person_detail"),
-    path("people/<uuid:person_id>/edit/", views.person_edit, name="person_edit"),
-    path("", include("careweave.web.urls_access")),
 ]

@@ -1,6 +1,5 @@
-"""Pages: signing in (password, lockout, TOTP), choosing a membership, the caseload and
-the person record. Views are thin: they parse forms, call selectors and services (which
-ask the access gate and write the audit) and render.
+"""The shell's pages: signing in (password, lockout, TOTP), choosing a membership and the
+language. Every domain's pages live in that domain's app.
 
 Every view carries one route marker from careweave.core.routes.
 """
@@ -11,7 +10,6 @@ import base64
 import datetime as dt
 import io
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,15 +29,10 @@ from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
 from careweave.core.db import atomic
-from careweave.core.errors import DuplicateRecord, ServiceError, StaleVersion
-from careweave.core.middleware import SESSION_MEMBERSHIP, memberships_for
 from careweave.core.models import LoginFailure
-from careweave.core.routes import gated, login_only, needs_second_factor, public, staff_required
-from careweave.people import selectors, services
-from careweave.people.models import Person
-from careweave.web.common import actor_of as _actor
-from careweave.web.common import apply_service_error, check_change
-from careweave.web.forms import LoginForm, MembershipForm, PersonForm, SearchForm, TokenForm
+from careweave.core.routes import login_only, needs_second_factor, public
+from careweave.orgs.middleware import SESSION_MEMBERSHIP, memberships_for
+from careweave.web.forms import LoginForm, MembershipForm, TokenForm
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -49,8 +42,6 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
 
 
 # -- signing in ------------------------------------------------------------------------------
@@ -63,7 +54,7 @@ def _after_login(request: HttpRequest) -> str:
         options = memberships_for(request.user)
         if len(options) != 1:
             return reverse("web:choose_membership")
-    return reverse("web:caseload")
+    return reverse("people:caseload")
 
 
 def _locked_out(username: str) -> bool:
@@ -76,7 +67,7 @@ def _locked_out(username: str) -> bool:
 @public
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("web:caseload")
+        return redirect("people:caseload")
     return redirect("web:login")
 
 
@@ -119,7 +110,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     else:
                         request.actor = Actor(user=user, membership=None)  # type: ignore[attr-defined]
                     default = _after_login(request)
-                    if default == reverse("web:caseload"):
+                    if default == reverse("people:caseload"):
                         default = _safe_next(request, default)
                     return HttpResponseRedirect(default)
         else:
@@ -222,124 +213,10 @@ def choose_membership(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         request.session[SESSION_MEMBERSHIP] = form.cleaned_data["membership"]
         request.session.cycle_key()
-        return redirect(_safe_next(request, reverse("web:caseload")))
+        return redirect(_safe_next(request, reverse("people:caseload")))
     current = request.session.get(SESSION_MEMBERSHIP)
     if current and not form.is_bound:
         form.initial["membership"] = current
     status = 400 if request.method == "POST" else 200
     return render(request, "web/choose_membership.html",
                   {"form": form, "next": _safe_next(request, "")}, status=status)
-
-
-# -- caseload and the person -------------------------------------------------------------
-
-
-@staff_required
-@require_http_methods(["GET"])
-def caseload(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    form = SearchForm(request.GET or None)
-    q = form.cleaned_data["q"] if form.is_valid() else ""
-    cursor = request.GET.get("cursor") or None
-    # A garbled or forged cursor starts again from the first page (core.pagination).
-    page = selectors.caseload(actor=actor, q=q, cursor=cursor,
-                              size=settings.CAREWEAVE.get("PAGE_SIZE", 25))
-    next_url = ""
-    if page.next_cursor:
-        next_url = "?" + urlencode({"q": q, "cursor": page.next_cursor} if q
-                                   else {"cursor": page.next_cursor})
-    context = {"form": form, "q": q, "page": page, "next_url": next_url,
-               "first_page": cursor is None}
-    template = "web/_caseload_results.html" if request.headers.get("HX-Request") and \
-        request.headers.get("HX-Target") == "caseload-results" else "web/caseload.html"
-    return render(request, template, context)
-
-
-@gated
-@require_http_methods(["GET"])
-def person_detail(request: HttpRequest, person_id: Any) -> HttpResponse:
-    detail = selectors.person_detail(actor=_actor(request), person_id=person_id)
-    today = timezone.localdate()
-    detail["active_team"] = [m for m in detail["care_team"]
-                             if m.end_date is None or m.end_date >= today]
-    detail["ended_team"] = [m for m in detail["care_team"]
-                            if m.end_date is not None and m.end_date < today]
-    detail["today"] = today
-    return render(request, "web/person_detail.html", detail)
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def person_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    assert actor.membership is not None
-    country = actor.membership.organisation.country
-    form = PersonForm(request.POST or None, country=country)
-    similar: list[Person] = []
-    existing: Person | None = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                person = services.person_create(
-                    actor=actor, data=form.service_data(), identifiers=form.identifiers(),
-                    confirm_similar=form.cleaned_data.get("confirm_similar", False),
-                )
-            except DuplicateRecord as exc:
-                status = 409
-                apply_service_error(form, exc)
-                similar_ids = exc.extra.get("similar") or []
-                if similar_ids:
-                    similar = list(Person.objects.filter(pk__in=similar_ids))
-                elif exc.extra.get("system"):
-                    existing = selectors.visible_by_identifier(
-                        actor=actor, system=exc.extra["system"], value=exc.extra["value"])
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("%(name)s has been added.")
-                                 % {"name": person.display_name})
-                return redirect("web:person_detail", person_id=person.pk)
-    return render(request, "web/person_form.html", {
-        "form": form, "similar": similar, "existing": existing, "creating": True,
-        "show_confirm": bool(similar) or bool(request.POST.get("confirm_similar")),
-    }, status=status)
-
-
-@gated
-@require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
-    actor = _actor(request)
-    if request.method == "GET":
-        detail = selectors.person_detail(actor=actor, person_id=person_id)
-        person = detail["person"]
-        form = PersonForm(initial=PersonForm.initial_for(person), country=person.country)
-        del form.fields["confirm_similar"]
-        return render(request, "web/person_form.html",
-                      {"form": form, "person": person, "version": person.version})
-    # POST: the service checks access (404 on refusal) and the version (lost updates).
-    person = check_change(actor, person_id, "Person")
-    form = PersonForm(request.POST, country=person.country)
-    del form.fields["confirm_similar"]
-    status = 400
-    if form.is_valid():
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = -1
-        try:
-            services.person_update(actor=actor, person_id=person.pk,
-                                   changes=form.service_data(), expected_version=version,
-                                   identifiers=form.identifiers())
-        except StaleVersion as exc:
-            status = 412
-            form.add_error(None, exc.message)
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("web:person_detail", person_id=person.pk)
-    return render(request, "web/person_form.html",
-                  {"form": form, "person": person, "version": request.POST.get("version", "")},
-                  status=status)

@@ -9,8 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from careweave.core.routes import ACCESS_ATTR, GATED, PUBLIC, STAFF
-
-from .conftest import ApiClient, assert_problem
+from tests.support import ApiClient, assert_problem
 
 
 def api_routes() -> list[tuple[str, URLPattern]]:

@@ -9,11 +9,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from careweave.core.middleware import SESSION_MEMBERSHIP
+from careweave.orgs.middleware import SESSION_MEMBERSHIP
 from careweave.orgs.models import Membership, StaffProfile
 from careweave.people.models import Person
-
-from .conftest import assert_problem
+from tests.support import assert_problem
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ def membership_count(context: template.Context, user: Any) -> int:
     known = getattr(request, "memberships", None)
     if known:
         return len(known)
-    from careweave.core.middleware import memberships_for
+    from careweave.orgs.middleware import memberships_for
 
     return len(memberships_for(user))
 

@@ -1,0 +1,212 @@
+"""Pages for the care team, consent and break-glass.
+
+Thin views: parse with the forms in ``access.forms``, ask the gate or call a service,
+render. Services decide; their errors are put back on the form and the page is shown
+again with status 400. A refusal anywhere is the gate's AccessDenied: a plain 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from careweave.access import forms, policy
+from careweave.access import services as access_services
+from careweave.access.gate import AccessDenied, Basis, deny
+from careweave.access.models import CareTeamMember, Consent
+from careweave.access.pages import after_change as _after_change
+from careweave.access.pages import check_change as _check_change
+from careweave.access.pages import person_url as _person_url
+from careweave.access.pages import read_person as _read_person
+from careweave.core.context import Actor
+from careweave.core.errors import ServiceError
+from careweave.core.forms import apply_service_error
+from careweave.core.pages import actor_of as _actor
+from careweave.core.routes import gated, staff_required
+from careweave.people.models import Person
+
+
+def _team(person: Person) -> list[CareTeamMember]:
+    return list(CareTeamMember.objects.filter(person=person).select_related("organisation"))
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def care_team_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    if request.method == "POST":
+        person = _check_change(actor, person_id, "CareTeamMember")
+        form = forms.CareTeamAddForm(request.POST, country=person.country)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                member = access_services.care_team_add(
+                    actor=actor, person_id=person.pk, organisation_id=data["organisation_id"],
+                    role=data["role"], staff_membership_id=data["staff_membership_id"] or None,
+                    start_date=data["start_date"],
+                )
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("%(org)s has been added to the care team.")
+                                 % {"org": member.organisation.name})
+                return _after_change(request, actor, person)
+        person = _read_person(actor, person_id)
+        return render(request, "access/care_team_add.html",
+                      {"person": person, "form": form}, status=400)
+    person = _read_person(actor, person_id)
+    form = forms.CareTeamAddForm(country=person.country)
+    return render(request, "access/care_team_add.html", {"person": person, "form": form})
+
+
+def _member_of(actor: Actor, person: Person, member_id: uuid.UUID) -> CareTeamMember:
+    member = (
+        CareTeamMember.objects.filter(pk=member_id, person=person)
+        .select_related("organisation", "staff__user")
+        .first()
+    )
+    if member is None:
+        deny(actor, person.pk, "read", Basis.NOT_FOUND, "CareTeamMember", str(member_id))
+    assert member is not None
+    return member
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def care_team_end(request: HttpRequest, person_id: uuid.UUID,
+                  member_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    if request.method == "POST":
+        person = _check_change(actor, person_id, "CareTeamMember")
+        member = _member_of(actor, person, member_id)
+        form = forms.CareTeamEndForm(request.POST)
+        if form.is_valid():
+            try:
+                access_services.care_team_end(actor=actor, member_id=member.pk,
+                                              reason=form.cleaned_data["reason"])
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("%(org)s is no longer on the care team.")
+                                 % {"org": member.organisation.name})
+                return _after_change(request, actor, person)
+        person = _read_person(actor, person_id, object_type="CareTeamMember")
+        return render(request, "access/care_team_end.html",
+                      _end_context(person, member, form), status=400)
+    person = _read_person(actor, person_id, object_type="CareTeamMember")
+    member = _member_of(actor, person, member_id)
+    return render(request, "access/care_team_end.html",
+                  _end_context(person, member, forms.CareTeamEndForm()))
+
+
+def _end_context(person: Person, member: CareTeamMember, form: Form) -> dict[str, Any]:
+    today = timezone.localdate()
+    ended = member.end_date is not None and member.end_date <= today
+    return {"person": person, "member": member, "form": form, "ended": ended}
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def consent_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    if request.method == "POST":
+        person = _check_change(actor, person_id, "Consent")
+        form = forms.ConsentForm(request.POST, team=_team(person))
+        if form.is_valid():
+            try:
+                access_services.consent_record(actor=actor, person_id=person.pk,
+                                               **form.service_kwargs())
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("The consent decision has been recorded."))
+                return _after_change(request, actor, person)
+        person = _read_person(actor, person_id, object_type="Consent")
+        return render(request, "access/consent_add.html",
+                      {"person": person, "form": form}, status=400)
+    person = _read_person(actor, person_id, object_type="Consent")
+    form = forms.ConsentForm(team=_team(person))
+    return render(request, "access/consent_add.html", {"person": person, "form": form})
+
+
+def _consent_of(actor: Actor, person: Person, consent_id: uuid.UUID) -> Consent:
+    consent = (
+        Consent.objects.filter(pk=consent_id, person=person)
+        .prefetch_related("organisations")
+        .select_related("recorded_by__organisation")
+        .first()
+    )
+    if consent is None:
+        deny(actor, person.pk, "read", Basis.NOT_FOUND, "Consent", str(consent_id))
+    assert consent is not None
+    return consent
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request: HttpRequest, person_id: uuid.UUID,
+                     consent_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    if request.method == "POST":
+        person = _check_change(actor, person_id, "Consent")
+        consent = _consent_of(actor, person, consent_id)
+        form = forms.ConsentWithdrawForm(request.POST)
+        if form.is_valid():
+            try:
+                access_services.consent_withdraw(actor=actor, consent_id=consent.pk,
+                                                 reason=form.cleaned_data["reason"])
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("The consent has been withdrawn. This took effect "
+                                            "straight away."))
+                return _after_change(request, actor, person)
+        person = _read_person(actor, person_id, object_type="Consent")
+        return render(request, "access/consent_withdraw.html",
+                      {"person": person, "consent": consent, "form": form}, status=400)
+    person = _read_person(actor, person_id, object_type="Consent")
+    consent = _consent_of(actor, person, consent_id)
+    return render(request, "access/consent_withdraw.html",
+                  {"person": person, "consent": consent, "form": forms.ConsentWithdrawForm()})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    may = policy.may_break_glass(actor.role)
+    if request.method == "POST":
+        form = forms.BreakGlassForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                episode = access_services.break_glass_start(
+                    actor=actor, reason=data["reason"], person_id=data.get("person_id"),
+                    identifier=data.get("identifier") or None,
+                )
+            except AccessDenied as exc:
+                exc.record()
+                form.add_error("identifier", _("No record matches this identifier. Check the "
+                                               "number and try again."))
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                expires = timezone.localtime(episode.expires_at)
+                messages.success(request, _(
+                    "You have emergency access to %(name)s's record until %(time)s. Your "
+                    "organisation's privacy lead will review it."
+                ) % {"name": episode.person.display_name,
+                     "time": formats.date_format(expires, "DATETIME_FORMAT")})
+                return redirect(_person_url(episode.person_id))
+        return render(request, "access/break_glass.html",
+                      {"form": form, "may_break_glass": may}, status=400)
+    return render(request, "access/break_glass.html",
+                  {"form": forms.BreakGlassForm(), "may_break_glass": may})

@@ -1,0 +1,127 @@
+"""The person page is a hub that other apps extend, without ``people`` importing them.
+
+An app contributes, from its ``AppConfig.ready()``:
+
+- a **panel** on the person page (:class:`Panel`): a title, a template, a loader that gets
+  the actor, the person and the gate's decision and returns the template's context, and
+  an order. A loader runs a fixed, small number of queries whatever the size of the
+  record (tests assert it), and may return ``None`` to show nothing (for example to a
+  role that has no use for it);
+- **timeline entry kinds** (:class:`TimelineKind`): how an entry of the person's timeline
+  reads, and who may see entries of that kind. Entries are domain events written by the
+  app's services (``careweave.people.timeline.timeline_add``), never the audit log;
+- **caseload flags** (:class:`CaseloadFlag`): a short tag beside a person on the caseload
+  ("Safety flag", "Review overdue"), loaded for a whole page at once.
+
+Like Django admin's site registry or Wagtail's hooks, registration is explicit and
+ordered; a key can be registered once. Tests use :meth:`Registry.temporarily` to add an
+entry for the length of a test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# A loader's arguments are the actor (core.context.Actor), the person (people.models.Person)
+# and the gate's Decision (access.policy.Decision); typed as Any so that core stays the
+# innermost layer and imports none of them.
+PanelLoader = Callable[[Any, Any, Any], Mapping[str, Any] | None]
+Describe = Callable[[Any], str]
+Audience = Callable[[Any, Any], bool]
+FlagLoader = Callable[[Any, Sequence[Any]], Mapping[Any, str]]
+
+
+def everyone(actor: Any, decision: Any) -> bool:
+    """The default audience: whoever the gate lets read the person."""
+    return True
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: Any  # a lazy translation
+    template: str
+    load: PanelLoader
+    order: int = 100
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineKind:
+    key: str  # stored on each entry: "<app>.<event>", e.g. "access.consent_withdrawn"
+    label: Any  # for the kind filter, e.g. _("Consent withdrawn")
+    describe: Describe  # entry -> one translated sentence, at display time
+    audience: Audience = everyone
+    group: Any = ""  # filter group shown to users (e.g. _("Care team"))
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class CaseloadFlag:
+    key: str
+    label: Any
+    load: FlagLoader  # (actor, people on the page) -> {person pk: text of the tag}
+    colour: str = "red"  # a GOV.UK tag colour
+    order: int = 100
+    app: str = ""
+
+
+@dataclass
+class Registry:
+    _panels: dict[str, Panel] = field(default_factory=dict)
+    _kinds: dict[str, TimelineKind] = field(default_factory=dict)
+    _flags: dict[str, CaseloadFlag] = field(default_factory=dict)
+
+    # -- registering ---------------------------------------------------------------------
+
+    @staticmethod
+    def _add(table: dict[str, Any], item: Any) -> Any:
+        if item.key in table:
+            raise ValueError(f"{type(item).__name__} {item.key!r} is registered already")
+        table[item.key] = item
+        return item
+
+    def panel(self, panel: Panel) -> Panel:
+        return self._add(self._panels, panel)
+
+    def timeline_kind(self, kind: TimelineKind) -> TimelineKind:
+        return self._add(self._kinds, kind)
+
+    def caseload_flag(self, flag: CaseloadFlag) -> CaseloadFlag:
+        return self._add(self._flags, flag)
+
+    @contextlib.contextmanager
+    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag) -> Iterator[None]:
+        """Register ``items`` for the length of a ``with`` block (for tests)."""
+        tables: dict[type, dict[str, Any]] = {
+            Panel: self._panels, TimelineKind: self._kinds, CaseloadFlag: self._flags}
+        added: list[tuple[dict[str, Any], str]] = []
+        try:
+            for item in items:
+                table = tables[type(item)]
+                self._add(table, item)
+                added.append((table, item.key))
+            yield
+        finally:
+            for table, key in added:
+                table.pop(key, None)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def panels(self) -> list[Panel]:
+        return sorted(self._panels.values(), key=lambda p: (p.order, p.key))
+
+    def timeline_kinds(self) -> list[TimelineKind]:
+        return list(self._kinds.values())
+
+    def timeline_kind_of(self, key: str) -> TimelineKind | None:
+        return self._kinds.get(key)
+
+    def caseload_flags(self) -> list[CaseloadFlag]:
+        return sorted(self._flags.values(), key=lambda f: (f.order, f.key))
+
+
+registry = Registry()

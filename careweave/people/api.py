@@ -1,0 +1,140 @@
+"""/people: the caseload, creating and reading and changing a person's record.
+
+Every read goes through :func:`careweave.people.selectors.caseload` or
+:func:`~careweave.people.selectors.person_detail` (the gate, audited); every write through
+:mod:`careweave.people.services`. An unknown person and one the caller may not see get
+the same 404.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.responses import Status
+from pydantic import Field
+
+from careweave.access.gate import Basis, decide
+from careweave.core.api import ERRORS, ProblemOut, actor_of
+from careweave.core.errors import DuplicateRecord
+from careweave.people.schemas import PersonCreateIn, PersonOut, PersonPage, PersonPatchIn
+from careweave.people.selectors import caseload, person_detail, visible_by_identifier
+from careweave.people.serializers import person_out, person_summary, person_url
+from careweave.people.services import person_create, person_update
+
+router = Router(tags=["people"])
+
+class CaseloadQuery(Schema):
+    q: str = Field("", max_length=100, description="A name, or an NHS number, personnummer "
+                   "or samordningsnummer.")
+    cursor: str | None = Field(None, max_length=500, description="next_cursor of the last page.")
+    size: int = Field(25, ge=1, le=100)
+
+
+@router.get("/people", response={200: PersonPage, **ERRORS}, url_name="person_list",
+            summary="Your caseload, optionally searched")
+def list_people(request: HttpRequest, filters: Query[CaseloadQuery]) -> dict[str, Any]:
+    page = caseload(actor=actor_of(request), q=filters.q, cursor=filters.cursor,
+                    size=filters.size)
+    return {"items": [person_summary(p) for p in page.items], "next_cursor": page.next_cursor}
+
+
+def _identifier_pairs(payload: PersonCreateIn | PersonPatchIn) -> list[tuple[str, str]]:
+    return [(i.system, i.value) for i in payload.identifiers or []]
+
+
+def _visible_duplicate(request: HttpRequest, exc: DuplicateRecord) -> None:
+    """Link to the record that already has the identifier, only if the caller may see it."""
+    system, value = exc.extra.get("system"), exc.extra.get("value")
+    extra: dict[str, Any] = {}
+    if system and value:
+        existing = visible_by_identifier(actor=actor_of(request), system=system, value=value)
+        if existing is not None:
+            extra["existing"] = request.build_absolute_uri(person_url(existing.pk))
+    if exc.extra.get("similar"):
+        # similar_people() already looked only at the caller's own caseload.
+        extra["similar"] = [request.build_absolute_uri(person_url(pk))
+                            for pk in exc.extra["similar"]]
+    exc.api_extra = extra  # type: ignore[attr-defined]
+
+
+@router.post("/people", response={201: PersonOut, 403: ProblemOut, 409: ProblemOut, **ERRORS},
+             url_name="person_create", summary="Register a person")
+def create_person(request: HttpRequest, payload: PersonCreateIn,
+                  response: HttpResponse) -> Status[dict[str, Any]]:
+    actor = actor_of(request)
+    data = payload.model_dump(exclude_unset=True, exclude={"identifiers", "confirm_similar"})
+    try:
+        person = person_create(actor=actor, data=data, identifiers=_identifier_pairs(payload),
+                               confirm_similar=payload.confirm_similar)
+    except DuplicateRecord as exc:
+        _visible_duplicate(request, exc)
+        raise
+    response["Location"] = person_url(person.pk)
+    response["ETag"] = person.etag
+    # The creator's organisation registered the record: that is its basis.
+    body = person_out(person, identifiers=person.identifiers.order_by("system"), network=[],
+                      basis=Basis.OWN_ORGANISATION.value)
+    return Status(201, body)
+
+
+@router.get("/people/{person_id}", response={200: PersonOut, **ERRORS}, url_name="person_get",
+            summary="One person's record")
+def get_person(request: HttpRequest, person_id: uuid.UUID,
+               response: HttpResponse) -> dict[str, Any]:
+    detail = person_detail(actor=actor_of(request), person_id=person_id)
+    person = detail["person"]
+    response["ETag"] = person.etag
+    return person_out(person, identifiers=detail["identifiers"], network=detail["network"],
+                      basis=str(detail["decision"].basis))
+
+
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version named by If-Match: required (428), and it must look like our ETags."""
+    if not if_match or not if_match.strip():
+        raise PreconditionRequired()
+    value = if_match.strip()
+    if value == "*":
+        return None
+    match = _ETAG.match(value)
+    if match is None:
+        raise HttpError(412, _("If-Match must be the ETag you read, like W/\"3\"."))
+    return int(match.group(1))
+
+
+class PreconditionRequired(HttpError):
+    def __init__(self) -> None:
+        super().__init__(428, _("Send If-Match with the ETag from your last read of this "
+                                "record, so that you do not overwrite someone else's change."))
+
+
+@router.patch(
+    "/people/{person_id}",
+    response={200: PersonOut, 409: ProblemOut, 412: ProblemOut, 428: ProblemOut, **ERRORS},
+    url_name="person_update", summary="Change a person's record (If-Match required)",
+)
+def update_person(
+    request: HttpRequest,
+    person_id: uuid.UUID,
+    payload: PersonPatchIn,
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match"),  # noqa: B008
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    version = expected_version(if_match)
+    changes = payload.model_dump(exclude_unset=True, exclude={"identifiers"})
+    identifiers = _identifier_pairs(payload) if payload.identifiers is not None else None
+    person = person_update(actor=actor, person_id=person_id, changes=changes,
+                           expected_version=version, identifiers=identifiers)
+    response["ETag"] = person.etag
+    return person_out(person, identifiers=person.identifiers.order_by("system"),
+                      network=person.network.all(), basis=str(decide(actor, person).basis))
+

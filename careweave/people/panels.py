@@ -1,0 +1,95 @@
+"""What ``people`` adds to its own hub through the registry, exactly as any other app does:
+the social-network and timeline panels, the timeline kinds its services write, and the
+"interpreter" flag on the caseload."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from careweave.core.registry import CaseloadFlag, Panel, TimelineKind, registry
+from careweave.people import identifiers as ids
+from careweave.people.models import PersonIdentifier, RelatedPerson
+from careweave.people.timeline import timeline_page
+
+TIMELINE_ON_PAGE = 10
+
+
+def network_panel(actor: Any, person: Any, decision: Any) -> dict[str, Any]:
+    return {"network": list(person.network.all())}
+
+
+def timeline_panel(actor: Any, person: Any, decision: Any) -> dict[str, Any]:
+    page = timeline_page(actor=actor, person_id=person.pk, decision=decision,
+                         size=TIMELINE_ON_PAGE)
+    return {"entries": page.items, "more": page.next_cursor is not None}
+
+
+def describe_registered(entry: Any) -> str:
+    return _("%(organisation)s registered the record.") % {
+        "organisation": entry.data["organisation"]}
+
+
+def _identifier(system: str, value: str) -> str:
+    return ids.format_identifier(system, value) if value else "–"
+
+
+def describe_identifier(entry: Any) -> str:
+    data = entry.data
+    label = str(dict(PersonIdentifier.System.choices).get(data["system"], data["system"]))
+    if not data.get("before"):
+        return _("%(system)s added: %(after)s.") % {
+            "system": label, "after": _identifier(data["system"], data["after"])}
+    if not data.get("after"):
+        return _("%(system)s removed (was %(before)s).") % {
+            "system": label, "before": _identifier(data["system"], data["before"])}
+    return _("%(system)s changed from %(before)s to %(after)s.") % {
+        "system": label, "before": _identifier(data["system"], data["before"]),
+        "after": _identifier(data["system"], data["after"])}
+
+
+def describe_address(entry: Any) -> str:
+    address = ", ".join(part for part in entry.data.get("after", []) if part)
+    return _("Address changed to: %(address)s.") % {"address": address or "–"}
+
+
+def describe_network(entry: Any) -> str:
+    return _("%(name)s (%(relationship)s) was added to family, friends and carers.") % {
+        "name": entry.data["name"],
+        "relationship": str(dict(RelatedPerson.Relationship.choices).get(
+            entry.data["relationship"], entry.data["relationship"])).lower()}
+
+
+def interpreter_flags(actor: Any, people: Sequence[Any]) -> dict[Any, str]:
+    """No query: the flag is on the person row the caseload already read."""
+    return {p.pk: _("Interpreter: %(language)s") % {"language": p.interpreter_language}
+            if p.interpreter_language else _("Needs an interpreter")
+            for p in people if p.interpreter_needed}
+
+
+PERSON = gettext_lazy("Person")
+
+
+def register() -> None:
+    registry.panel(Panel(key="people.network", title=gettext_lazy("Family, carers and friends"),
+                         template="people/panels/network.html", load=network_panel, order=40,
+                         app="people"))
+    registry.panel(Panel(key="people.timeline", title=gettext_lazy("Timeline"),
+                         template="people/panels/timeline.html", load=timeline_panel,
+                         order=90, app="people"))
+    for key, label, describe in (
+        ("people.registered", gettext_lazy("Record registered"), describe_registered),
+        ("people.identifier_changed", gettext_lazy("Identifier changed"), describe_identifier),
+        ("people.address_changed", gettext_lazy("Address changed"), describe_address),
+        ("people.network_added", gettext_lazy("Added to family, friends and carers"),
+         describe_network),
+    ):
+        registry.timeline_kind(TimelineKind(key=key, label=label, describe=describe,
+                                            group=PERSON, app="people"))
+    registry.caseload_flag(CaseloadFlag(key="people.interpreter",
+                                        label=gettext_lazy("Needs an interpreter"),
+                                        load=interpreter_flags, colour="blue", order=90,
+                                        app="people"))

@@ -1,0 +1,230 @@
+"""Pages of the person: the caseload (with search), the person page (a hub that other
+apps extend through :mod:`careweave.core.registry`), creating and changing a person, and
+the social network. Views are thin: they parse forms, call selectors and services (which
+ask the access gate and write the audit) and render.
+
+Every view carries one route marker from careweave.core.routes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from careweave.access.gate import open_person
+from careweave.access.pages import after_change as _after_change
+from careweave.access.pages import check_change
+from careweave.access.pages import read_person as _read_person
+from careweave.core.errors import DuplicateRecord, ServiceError, StaleVersion
+from careweave.core.forms import apply_service_error
+from careweave.core.pages import actor_of as _actor
+from careweave.core.pages import cursor_of, page_links, page_size
+from careweave.core.registry import registry
+from careweave.core.routes import gated, staff_required
+from careweave.people import selectors, services
+from careweave.people.forms import NetworkAddForm, PersonForm, SearchForm, TimelineFilterForm
+from careweave.people.models import Person
+from careweave.people.timeline import timeline_organisations, timeline_page
+
+
+@staff_required
+@require_http_methods(["GET"])
+def caseload(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = SearchForm(request.GET or None)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    cursor = request.GET.get("cursor") or None
+    # A garbled or forged cursor starts again from the first page (core.pagination).
+    page = selectors.caseload(actor=actor, q=q, cursor=cursor,
+                              size=settings.CAREWEAVE.get("PAGE_SIZE", 25))
+    next_url = ""
+    if page.next_cursor:
+        next_url = "?" + urlencode({"q": q, "cursor": page.next_cursor} if q
+                                   else {"cursor": page.next_cursor})
+    context = {"form": form, "q": q, "page": page, "next_url": next_url,
+               "first_page": cursor is None}
+    add_caseload_flags(actor, page.items)
+    template = "people/_caseload_results.html" if request.headers.get("HX-Request") and \
+        request.headers.get("HX-Target") == "caseload-results" else "people/caseload.html"
+    return render(request, template, context)
+
+
+def add_caseload_flags(actor: Any, people: list[Person]) -> None:
+    """``person.flags``: the registered caseload flags of the people on one page, one
+    loader call per flag for the whole page."""
+    by_pk: dict[Any, list[dict[str, str]]] = {p.pk: [] for p in people}
+    if people:
+        for flag in registry.caseload_flags():
+            for pk, text in flag.load(actor, people).items():
+                if pk in by_pk:
+                    by_pk[pk].append({"key": flag.key, "text": str(text),
+                                      "colour": flag.colour})
+    for person in people:
+        person.flags = by_pk[person.pk]  # type: ignore[attr-defined]
+
+
+@gated
+@require_http_methods(["GET"])
+def person_detail(request: HttpRequest, person_id: Any) -> HttpResponse:
+    """The hub: the person's own details, then every registered panel in order."""
+    actor = _actor(request)
+    detail = selectors.person_detail(actor=actor, person_id=person_id)
+    detail["panels"] = render_panels(request, actor, detail["person"], detail["decision"])
+    return render(request, "people/person_detail.html", detail)
+
+
+def render_panels(request: HttpRequest, actor: Any, person: Person,
+                  decision: Any) -> list[dict[str, Any]]:
+    """Each registered panel's loader, then its template, in the panels' order. A loader
+    that returns None shows nothing."""
+    shown = []
+    for panel in registry.panels():
+        context = panel.load(actor, person, decision)
+        if context is None:
+            continue
+        html = render_to_string(panel.template, {**context, "person": person,
+                                                 "decision": decision, "panel": panel},
+                                request=request)
+        shown.append({"key": panel.key, "title": panel.title, "html": html})
+    return shown
+
+
+@gated
+@require_http_methods(["GET"])
+def timeline(request: HttpRequest, person_id: Any) -> HttpResponse:
+    """The whole timeline, filtered by kind and organisation, newest first."""
+    actor = _actor(request)
+    person, decision = open_person(actor, person_id, object_type="Timeline")
+    form = TimelineFilterForm(
+        request.GET or None,
+        kinds=[k for k in registry.timeline_kinds() if k.audience(actor, decision)],
+        organisations=timeline_organisations(person_id=person.pk),
+    )
+    kinds: list[str] = []
+    organisation_id = None
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            kinds = [form.cleaned_data["kind"]] if form.cleaned_data["kind"] else []
+            organisation_id = form.cleaned_data["organisation"] or None
+        else:
+            status = 400
+    page = timeline_page(actor=actor, person_id=person.pk, decision=decision, kinds=kinds,
+                         organisation_id=organisation_id, cursor=cursor_of(request),
+                         size=page_size())
+    return render(request, "people/timeline.html", {
+        "person": person, "form": form, "entries": page.items,
+        "links": page_links(request, page.next_cursor), "what": _("of the timeline"),
+    }, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    assert actor.membership is not None
+    country = actor.membership.organisation.country
+    form = PersonForm(request.POST or None, country=country)
+    similar: list[Person] = []
+    existing: Person | None = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                person = services.person_create(
+                    actor=actor, data=form.service_data(), identifiers=form.identifiers(),
+                    confirm_similar=form.cleaned_data.get("confirm_similar", False),
+                )
+            except DuplicateRecord as exc:
+                status = 409
+                apply_service_error(form, exc)
+                similar_ids = exc.extra.get("similar") or []
+                if similar_ids:
+                    similar = list(Person.objects.filter(pk__in=similar_ids))
+                elif exc.extra.get("system"):
+                    existing = selectors.visible_by_identifier(
+                        actor=actor, system=exc.extra["system"], value=exc.extra["value"])
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("%(name)s has been added.")
+                                 % {"name": person.display_name})
+                return redirect("people:person_detail", person_id=person.pk)
+    return render(request, "people/person_form.html", {
+        "form": form, "similar": similar, "existing": existing, "creating": True,
+        "show_confirm": bool(similar) or bool(request.POST.get("confirm_similar")),
+    }, status=status)
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
+    actor = _actor(request)
+    if request.method == "GET":
+        detail = selectors.person_detail(actor=actor, person_id=person_id)
+        person = detail["person"]
+        form = PersonForm(initial=PersonForm.initial_for(person), country=person.country)
+        del form.fields["confirm_similar"]
+        return render(request, "people/person_form.html",
+                      {"form": form, "person": person, "version": person.version})
+    # POST: the service checks access (404 on refusal) and the version (lost updates).
+    person = check_change(actor, person_id, "Person")
+    form = PersonForm(request.POST, country=person.country)
+    del form.fields["confirm_similar"]
+    status = 400
+    if form.is_valid():
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            services.person_update(actor=actor, person_id=person.pk,
+                                   changes=form.service_data(), expected_version=version,
+                                   identifiers=form.identifiers())
+        except StaleVersion as exc:
+            status = 412
+            form.add_error(None, exc.message)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("people:person_detail", person_id=person.pk)
+    return render(request, "people/person_form.html",
+                  {"form": form, "person": person, "version": request.POST.get("version", "")},
+                  status=status)
+
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def network_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    if request.method == "POST":
+        person = check_change(actor, person_id, "RelatedPerson")
+        form = NetworkAddForm(request.POST)
+        if form.is_valid():
+            try:
+                related = services.network_add(actor=actor, person_id=person.pk,
+                                                      data=form.cleaned_data)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("%(name)s has been added to the social network.")
+                                 % {"name": related.name})
+                return _after_change(request, actor, person)
+        person = _read_person(actor, person_id, object_type="RelatedPerson")
+        return render(request, "people/network_add.html",
+                      {"person": person, "form": form}, status=400)
+    person = _read_person(actor, person_id, object_type="RelatedPerson")
+    return render(request, "people/network_add.html",
+                  {"person": person, "form": NetworkAddForm()})
