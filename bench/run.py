@@ -2,18 +2,33 @@
 
 What it does, end to end, on this machine:
 
-1. Starts a throwaway PostgreSQL 15 (scripts/pg-test.sh) and re-runs itself inside it
-   with --inner; everything below happens in there, and the server is removed at the end.
-2. Migrates and seeds N synthetic people (`careweave seed --people N`, default 100,000).
-3. Prepares: an API token for gp.uk (Riverside Surgery, the largest caseload), a sample of
-   people gp.uk may see, search terms, and unique people to create.
-4. Starts gunicorn (gthread, 4 workers x 4 threads) with production settings (DEBUG off,
-   a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1; CAREWEAVE_INSECURE_HTTP=1 because it is
-   plain http on loopback), logs gp.uk in through the real login form (a pool of sessions).
-5. Drives each scenario with wrk (16 connections, a Lua script replaying request lines;
-   a Python thread-based generator if wrk is missing), then runs the person read again
-   against a second gunicorn started with CAREWEAVE_BENCH_AUDIT_OFF=1.
-6. Prints the table (and writes it to bench/results/latest.md, which is gitignored).
+1. Starts a throwaway PostgreSQL 15 (scripts/pg-test.sh) in a process group of its own and
+   re-runs itself inside it with --inner. Ctrl-C, SIGTERM and SIGHUP are passed on to that
+   group; every process the run started is stopped by PID on the way out, on failure too,
+   and pg-test.sh removes the database server.
+2. Migrates and seeds N synthetic people (`careweave seed --people N`, default 100,000) and
+   makes an API token for gp.uk (`careweave token create gp.uk`). Careweave is reached only
+   through its `careweave` command and over HTTP: nothing here imports careweave.
+3. Brings up the GNU Health peer from ../shared/peers (`gnuhealth.up()`, population
+   `gnuhealth.person(0..S-1)`), unless that folder is absent or --no-peer is given.
+4. Starts gunicorn (gthread, 4 workers x 4 threads) with production settings (DEBUG off, a
+   random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1; CAREWEAVE_INSECURE_HTTP=1 because it is plain
+   http on loopback); reads a sample of gp.uk's caseload over the API; creates the peer's
+   population in Careweave through POST /api/v1/people as gp.uk (so that the surnames the
+   side-by-side search looks for exist on both sides, about as often); logs gp.uk in through
+   the real login form (a pool of sessions).
+5. Drives each Careweave scenario with wrk (16 connections, bench/wrk.lua replaying request
+   lines; a Python thread-based generator if wrk is missing), then the person read against a
+   second gunicorn started with CAREWEAVE_BENCH_AUDIT_OFF=1, in alternating rounds.
+6. Side by side: read, search and create on Careweave and on GNU Health through the peer's
+   own load generator (load.py, the same 16 closed-loop clients for both), in interleaved
+   rounds (4 x 10 s per operation and side, alternating which side goes first).
+7. Prints the tables and writes them to bench/results/latest.md (gitignored).
+
+With --scale 10000,100000,1000000 it does something else: it grows the population to each
+size in turn (`careweave seed` adds to what is there) and reports, per size, the seeding rate,
+the person read, search and caseload API figures and the peak RSS of the gunicorn processes
+(bench/results/scale.md).
 
 Only loopback addresses are used; every run is bounded in time. Figures depend on what
 else the machine is doing: the load average is printed with them.
@@ -28,25 +43,45 @@ import json
 import os
 import platform
 import random
+import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import FrameType
+from typing import Any
 from urllib.parse import quote, urlencode
+
+import peer as peer_mod
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 HOST = "127.0.0.1"
 USERNAME = "gp.uk"
+ORGANISATION = "Riverside Surgery"
 STATIC_ROOT = Path(tempfile.gettempdir()) / "careweave-bench-static"
+MAX_PEOPLE = 1_000_000  # what one `careweave seed` accepts
+DEFAULT_WSGI = "careweave.wsgi:application"
+
+# Names for the wrk create scenario (made up here: nothing is imported from careweave).
+GIVEN = ["Margaret", "John", "Patricia", "David", "Susan", "Peter", "Joan", "Michael", "Eileen",
+         "George", "Dorothy", "Brian", "Aisha", "Tariq", "Niamh", "Siobhan", "Kwame", "Zofia",
+         "Dylan", "Hamza", "Rhiannon", "Edith", "Harold", "Amara", "Priya", "Fiona", "Callum",
+         "Ewan", "Morag", "Yusuf", "Bethan", "Gareth", "Ruth", "Stanley", "Imogen", "Kieran"]
+FAMILY = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Thomas",
+          "Roberts", "Khan", "O'Brien", "Kowalski", "Nowak", "Adeyemi", "MacLeod", "Davies",
+          "Singh", "Murphy", "Hughes", "Patel", "Begum", "Mensah", "Fitzgerald", "Campbell",
+          "Stewart", "Robinson", "Wright", "Walker", "Edwards", "Green", "Clarke", "Jackson"]
 
 
 # -- options --------------------------------------------------------------------------------
@@ -62,23 +97,137 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=16, help="concurrent connections (16)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (4)")
-    p.add_argument("--only", default="", help="comma-separated scenario keys to run")
-    p.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
-    p.add_argument("--out", default=str(RESULTS / "latest.md"), help="results file")
+    p.add_argument("--only", default="",
+                   help="comma-separated scenario keys to run (caseload_page, caseload_api, "
+                        "person_page, person_api, search_api, create_api, audit, peer)")
+    p.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto",
+                   help="generator for Careweave's own scenarios (the side-by-side rounds "
+                        "always use the peer's load.py)")
+    p.add_argument("--sample-pages", type=int, default=200,
+                   help="caseload pages of 100 read to pick people and names from (200)")
+    peer = p.add_argument_group("GNU Health side by side (../shared/peers)")
+    peer.add_argument("--no-peer", action="store_true", help="skip the GNU Health comparison")
+    peer.add_argument("--peers", default=str(peer_mod.PEERS),
+                      help="where gnuhealth.py and load.py are (ROOT/../shared/peers)")
+    peer.add_argument("--peer-seed", type=int, default=10_000,
+                      help="people in the GNU Health peer (10000; a seeded copy is cached)")
+    peer.add_argument("--peer-people", type=int, default=-1,
+                      help="gnuhealth.person(i) to create in Careweave through the API "
+                           "(default: as many as the peer has; 0: none)")
+    peer.add_argument("--peer-workers", type=int, default=2, help="peer gunicorn workers (2)")
+    peer.add_argument("--rounds", type=int, default=4, help="side-by-side rounds (4)")
+    peer.add_argument("--round-seconds", type=float, default=0,
+                      help="seconds per round, operation and side (default min(10, --duration))")
+    p.add_argument("--scale", default="",
+                   help="comma-separated population sizes, e.g. 10000,100000,1000000: report "
+                        "how read, search and caseload cost grow instead of the usual run")
+    p.add_argument("--out", default="", help="results file (bench/results/latest.md, or "
+                                             "bench/results/scale.md with --scale)")
     p.add_argument("--inner", action="store_true",
                    help="DATABASE_URL already points at an empty PostgreSQL: run there")
     args = p.parse_args(argv)
-    if not 1 <= args.people <= 1_000_000:
+    if not 1 <= args.people <= MAX_PEOPLE:
         p.error("--people must be between 1 and 1,000,000")
     if not 1 <= args.duration <= 600 or not 0 <= args.warmup <= 60:
         p.error("--duration must be 1..600 and --warmup 0..60 seconds")
     if not 1 <= args.clients <= 256 or not 1 <= args.workers <= 32 or not 1 <= args.threads <= 32:
         p.error("--clients 1..256, --workers 1..32, --threads 1..32")
+    if not 1 <= args.rounds <= 20 or not 0 <= args.round_seconds <= 600:
+        p.error("--rounds 1..20, --round-seconds 0..600")
+    if not 1 <= args.peer_seed <= 1_000_000 or args.peer_people > 1_000_000:
+        p.error("--peer-seed 1..1,000,000 and --peer-people at most 1,000,000")
+    if not 1 <= args.sample_pages <= 10_000:
+        p.error("--sample-pages 1..10000")
+    args.round_seconds = args.round_seconds or min(10.0, float(args.duration))
+    try:
+        args.sizes = [int(x.replace("_", "")) for x in args.scale.split(",") if x.strip()]
+    except ValueError:
+        p.error("--scale takes sizes like 10000,100000,1000000")
+    if args.sizes:
+        steps = [b - a for a, b in zip([0, *args.sizes], args.sizes, strict=False)]
+        if any(s < 1 or s > MAX_PEOPLE for s in steps) or args.sizes[-1] > 5_000_000:
+            p.error("--scale sizes must grow, each by 1 to 1,000,000 people (5,000,000 at most)")
+    args.out = args.out or str(RESULTS / ("scale.md" if args.sizes else "latest.md"))
     return args
 
 
 def log(msg: str) -> None:
     print(f"bench: {msg}", flush=True)
+
+
+# -- signals: every exit path goes through the finally blocks --------------------------------
+
+
+class Stop(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised like Ctrl-C so that cleanup runs."""
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    raise Stop(f"signal {signal.Signals(signum).name}")
+
+
+def install_stop_handlers() -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_stop)
+
+
+@contextmanager
+def shielded() -> Iterator[None]:
+    """While cleaning up, a second Ctrl-C or SIGTERM only says 'wait' instead of aborting it."""
+    def wait(signum: int, _frame: FrameType | None) -> None:
+        log(f"{signal.Signals(signum).name}: still cleaning up, please wait")
+
+    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    old = {s: signal.getsignal(s) for s in sigs}
+    for s in sigs:
+        signal.signal(s, wait)
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+# -- processes by PID -------------------------------------------------------------------------
+
+
+def proc_start(pid: int) -> str | None:
+    """The kernel's start time of a live (non-zombie) pid, to tell it from a reused PID."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
+
+
+def proc_children(pid: int) -> list[tuple[int, str]]:
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if len(fields) > 19 and int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+            out.append((int(d), fields[19]))
+    return out
+
+
+def vm_hwm_kb(pid: int) -> int:
+    """Peak resident set size (VmHWM) of a process, in kB (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 # -- scenarios and targets -------------------------------------------------------------------
@@ -89,6 +238,7 @@ class Target:
     p50_ms: float | None = None
     p95_ms: float | None = None
     min_rps: float | None = None
+    text: str = ""  # a target checked elsewhere (the side-by-side table)
 
     def describe(self) -> str:
         parts = []
@@ -98,6 +248,8 @@ class Target:
             parts.append(f"p95 ≤ {self.p95_ms:g} ms")
         if self.min_rps is not None:
             parts.append(f"≥ {self.min_rps:g}/s")
+        if self.text:
+            parts.append(self.text)
         return ", ".join(parts) or "—"
 
 
@@ -142,28 +294,61 @@ class Result:
         if t.min_rps is not None:
             checks.append(self.rps >= t.min_rps)
         if not checks:
-            return "—"
-        return "yes" if all(checks) else "NO"
+            return "see below" if t.text else "—"
+        ok = "yes" if all(checks) else "NO"
+        return ok + (" (+ below)" if t.text else "")
+
+
+# Issue 11's targets.
+PERSON_API = Target(p95_ms=50, text="≥ 3× GNU Health (side by side)")
+PERSON_PAGE = Target(p95_ms=60)
+SEARCH = Target(p50_ms=20, p95_ms=100, text="≥ 2× GNU Health (side by side)")
+CREATE = Target(text="≥ 2× GNU Health (side by side)")
+CASELOAD_API = Target(min_rps=300)
+AUDIT_RATIO = 0.8
 
 
 # -- the outer run: a throwaway PostgreSQL ----------------------------------------------------
 
 
 def outer(argv: Sequence[str]) -> int:
+    """Run the inner benchmark under scripts/pg-test.sh, in a process group of its own.
+
+    A signal to this process (Ctrl-C at the terminal, SIGTERM from make or a CI runner) is
+    passed on to that group: the inner run stops its servers and the peer by PID, then
+    pg-test.sh stops and removes PostgreSQL.
+    """
     pg = ROOT / "scripts" / "pg-test.sh"
     cmd = [str(pg), sys.executable, str(Path(__file__).resolve()), "--inner", *argv]
     log("starting a throwaway PostgreSQL 15 (scripts/pg-test.sh)")
-    return subprocess.call(cmd, cwd=ROOT)
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+    signalled: list[int] = []
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        if not signalled:
+            log(f"{signal.Signals(signum).name}: stopping the benchmark and everything it started")
+        signalled.append(signum)
+        try:
+            os.killpg(proc.pid, signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, forward)
+    rc = proc.wait()
+    if signalled:
+        return 128 + signalled[0]
+    return rc
 
 
-# -- the inner run ----------------------------------------------------------------------------
+# -- the inner run: Careweave's command and server ---------------------------------------------
 
 
 def server_env(*, audit: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in {"CAREWEAVE_DEBUG", "CAREWEAVE_TEST", "CAREWEAVE_BENCH_AUDIT_OFF"}}
+           if k not in {"CAREWEAVE_DEBUG", "CAREWEAVE_TEST", "CAREWEAVE_BENCH_AUDIT_OFF",
+                        "DJANGO_SETTINGS_MODULE"}}
     env.update(
-        DJANGO_SETTINGS_MODULE="careweave.settings",
         SECRET_KEY=os.environ["SECRET_KEY"],
         CAREWEAVE_INSECURE_HTTP="1",
         ALLOWED_HOSTS=HOST,
@@ -176,9 +361,55 @@ def server_env(*, audit: bool) -> dict[str, str]:
     return env
 
 
-def careweave(*args: str) -> None:
-    cmd = [sys.executable, "-m", "careweave.cli", *args]
-    subprocess.run(cmd, cwd=ROOT, env=server_env(audit=True), check=True)
+def careweave_exe() -> str:
+    beside = Path(sys.executable).with_name("careweave")
+    found = str(beside) if beside.exists() else shutil.which("careweave")
+    if not found:
+        raise RuntimeError("the `careweave` command is not installed (make install)")
+    return found
+
+
+def careweave(*args: str, echo: bool = True) -> str:
+    """Run `careweave ARGS...`; returns its output (echoed line by line unless echo=False)."""
+    proc = subprocess.Popen([careweave_exe(), *args], cwd=ROOT, env=server_env(audit=True),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if echo:
+                print(f"  {line.rstrip()}", flush=True)
+        rc = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if rc != 0:
+        tail = "".join(lines[-20:])
+        raise RuntimeError(f"careweave {' '.join(args)} exited {rc}:\n{tail}")
+    return "".join(lines)
+
+
+def seed(people: int, seed_arg: int) -> tuple[float, float]:
+    """`careweave seed`; returns (seconds, people per second as the command measured it)."""
+    t0 = time.monotonic()
+    out = careweave("seed", "--people", str(people), "--seed", str(seed_arg))
+    seconds = time.monotonic() - t0
+    m = re.search(r"Seeded [\d,]+ people in ([\d.]+)s \(([\d,.]+) people/s\)", out)
+    if m:
+        return float(m.group(1)), float(m.group(2).replace(",", ""))
+    return seconds, people / seconds
+
+
+def wsgi_app() -> str:
+    """The WSGI application from Careweave's own settings (the package layout may move)."""
+    try:
+        out = careweave("diffsettings", "--all", echo=False)
+    except RuntimeError:
+        return DEFAULT_WSGI
+    m = re.search(r"^WSGI_APPLICATION = '([\w.]+)\.(\w+)'", out, re.M)
+    return f"{m.group(1)}:{m.group(2)}" if m else DEFAULT_WSGI
 
 
 def free_port() -> int:
@@ -188,21 +419,31 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, args: argparse.Namespace, *, audit: bool, workdir: Path) -> None:
+    def __init__(self, args: argparse.Namespace, *, audit: bool, workdir: Path, app: str) -> None:
         self.port = free_port()
         self.audit = audit
+        self.kids: list[tuple[int, str]] = []
         cmd = [
-            sys.executable, "-m", "gunicorn", "careweave.wsgi:application",
+            sys.executable, "-m", "gunicorn", app,
             "--bind", f"{HOST}:{self.port}", "--workers", str(args.workers),
             "--worker-class", "gthread", "--threads", str(args.threads),
             "--keep-alive", "10", "--worker-tmp-dir", "/dev/shm" if Path("/dev/shm").is_dir()
             else tempfile.gettempdir(), "--log-level", "warning", "--graceful-timeout", "5",
         ]
         STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-        self.log_path = workdir / f"gunicorn-{'on' if audit else 'off'}.log"
+        self.log_path = workdir / f"gunicorn-{'on' if audit else 'off'}-{self.port}.log"
         self.log_file = self.log_path.open("wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(audit=audit),
                                      stdout=self.log_file, stderr=subprocess.STDOUT)
+        try:
+            self._wait_ready(args.workers)
+        except BaseException:
+            self.stop()
+            raise
+        log(f"gunicorn (pid {self.proc.pid}) on {HOST}:{self.port}: {args.workers} workers x "
+            f"{args.threads} threads, audit {'on' if audit else 'OFF'}")
+
+    def _wait_ready(self, workers: int) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -212,12 +453,22 @@ class Server:
                 if status < 500:
                     break
             except OSError:
-                time.sleep(0.3)
+                pass
+            time.sleep(0.3)
         else:
-            self.stop()
-            raise RuntimeError("gunicorn did not answer within 60 s")
-        log(f"gunicorn on {HOST}:{self.port}: {args.workers} workers x {args.threads} threads, "
-            f"audit {'on' if audit else 'OFF'}")
+            raise RuntimeError("gunicorn did not answer within 60 s:\n" + self.log_tail())
+        while time.monotonic() < deadline and len(proc_children(self.proc.pid)) < workers:
+            time.sleep(0.2)
+        self.kids = proc_children(self.proc.pid)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def peak_rss(self) -> tuple[int, int, int]:
+        """(master kB, workers' total kB, largest worker kB): VmHWM of each live process."""
+        workers = [vm_hwm_kb(pid) for pid, _s in proc_children(self.proc.pid)]
+        return vm_hwm_kb(self.proc.pid), sum(workers), max(workers, default=0)
 
     def log_tail(self, lines: int = 30) -> str:
         self.log_file.flush()
@@ -225,6 +476,9 @@ class Server:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self) -> None:
+        """Stop the master by PID, then any worker (recorded PID + start time) left behind."""
+        kids = {*self.kids, *proc_children(self.proc.pid)} if self.proc.poll() is None else \
+            set(self.kids)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -232,7 +486,18 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log_file.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(proc_start(p) == s for p, s in kids):
+            time.sleep(0.1)
+        for pid, start in kids:
+            if proc_start(pid) == start:
+                log(f"gunicorn worker {pid} still there: SIGKILL")
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        if not self.log_file.closed:
+            self.log_file.close()
 
 
 def http_request(port: int, method: str, path: str, *, body: str | bytes | None = None,
@@ -247,10 +512,13 @@ def http_request(port: int, method: str, path: str, *, body: str | bytes | None 
         conn.close()
 
 
+def demo_password() -> str:
+    """The demo accounts' password (the README's default unless set when the demo was loaded)."""
+    return os.environ.get("CAREWEAVE_DEMO_PASSWORD") or "careweave-demo"
+
+
 def login(port: int) -> str:
     """Log gp.uk in through the real form; return the Cookie header value."""
-    import re
-
     status, headers, body = http_request(port, "GET", "/login/")
     if status != 200:
         raise RuntimeError(f"GET /login/ answered {status}")
@@ -258,8 +526,6 @@ def login(port: int) -> str:
     m = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
     if not m or "csrftoken" not in cookies:
         raise RuntimeError("the login page has no CSRF token")
-    from careweave.demo.loader import demo_password
-
     form = urlencode({"csrfmiddlewaretoken": m.group(1).decode(), "username": USERNAME,
                       "password": demo_password()})
     status, headers, _b = http_request(
@@ -288,84 +554,114 @@ def _cookie_header(cookies: dict[str, str]) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
+# -- fixtures, over HTTP -------------------------------------------------------------------------
+
+
+def nhs_check_digit(first_nine: str) -> int | None:
+    """Modulus 11, as the NHS number standard defines it (None: no valid number)."""
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    return 0 if check == 11 else None if check == 10 else check
+
+
+class NhsNumbers:
+    """Valid NHS numbers that no seeded person has: `careweave seed` draws 9xxxxxxxxx, these
+    start with 4; unique within the run. Thread-safe (the load generators call it)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(f"bench-nhs:{seed}:{secrets.randbits(32)}")
+        self.used: set[str] = set()
+        self.lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self.lock:
+            while True:
+                first = "4" + "".join(str(self.rng.randrange(10)) for _ in range(8))
+                check = nhs_check_digit(first)
+                if check is not None and first + str(check) not in self.used:
+                    self.used.add(first + str(check))
+                    return first + str(check)
+
+
+def make_token() -> str:
+    out = careweave("token", "create", USERNAME, "--name", "bench", "--days", "1", echo=False)
+    lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
+    if not lines:
+        raise RuntimeError("careweave token create printed no token")
+    return f"Bearer {lines[-1]}"
+
+
+def caseload_sample(port: int, token: str, pages: int) -> tuple[list[dict[str, Any]], bool]:
+    """Up to `pages` pages of 100 of gp.uk's caseload (GET /api/v1/people), and whether there
+    is more. In name order: the people's records are no different for that (their care teams,
+    consents and networks are random), but the names are, so searches draw from all pages."""
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(pages):
+        path = "/api/v1/people?size=100" + (f"&cursor={quote(cursor)}" if cursor else "")
+        status, _h, body = http_request(port, "GET", path, headers={"Authorization": token})
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}: {body[:200]!r}")
+        data = json.loads(body)
+        items += data["items"]
+        cursor = data.get("next_cursor")
+        if not cursor:
+            break
+    return items, bool(cursor)
+
+
 @dataclass
 class Fixtures:
     token: str
     person_ids: list[str]
     queries: list[str]
     creates: list[str]
-    people_total: int
-    caseload_size: int
+    caseload: str  # "12,345" or "more than 20,000"
 
 
-def prepare(args: argparse.Namespace) -> Fixtures:
-    """Token, people gp.uk may see, search terms and unique new people (in-process Django)."""
-    import django
-
-    os.environ.update(server_env(audit=True))
-    django.setup()
-    from django.db import connection
-
-    from careweave.access.gate import people_visible_to
-    from careweave.access.services import token_create
-    from careweave.core.context import Actor
-    from careweave.demo.loader import make_nhs_number
-    from careweave.orgs.models import Membership
-    from careweave.people.models import Person, PersonIdentifier
-
-    membership = (Membership.objects.select_related("user", "organisation")
-                  .get(user__username=USERNAME))
-    _token, raw = token_create(membership=membership, name="bench", days=1)
-    actor = Actor(user=membership.user, membership=membership)
-    visible = people_visible_to(actor)
-    caseload_size = visible.count()
-    rng = random.Random(args.seed)
-    sample = list(visible.order_by("?").values_list("pk", "given_name", "family_name")[:5000])
+def fixtures(args: argparse.Namespace, sample: list[dict[str, Any]], more: bool, token: str,
+             nhs: NhsNumbers, extra_ids: Sequence[str] = (), with_creates: bool = True) -> Fixtures:
+    """People to read (the sample, plus extra_ids), names to search, new people to create."""
     if not sample:
         raise RuntimeError(f"{USERNAME} sees nobody: did the seed run?")
-    person_ids = [str(pk) for pk, _g, _f in sample]
-    queries = []
-    for _pk, given, family in sample[:2000]:
-        queries.append(family if rng.random() < 0.5 else f"{given} {family}")
-    used = set(PersonIdentifier.objects.filter(system="nhs").values_list("value", flat=True))
+    rng = random.Random(args.seed)
+    chosen = rng.sample(sample, min(5000, len(sample)))
+    person_ids = [str(p["id"]) for p in chosen]
+    if extra_ids:
+        person_ids += rng.sample(list(extra_ids), min(5000, len(extra_ids)))
+        rng.shuffle(person_ids)
+    queries = [p["family_name"] if rng.random() < 0.5 else f"{p['given_name']} {p['family_name']}"
+               for p in chosen[:2000]]
     creates = []
-    n_creates = max(2000, args.duration * 1500)
-    from careweave.seed.generator import UK_FAMILY, UK_GIVEN
-
-    while len(creates) < n_creates:
-        nhs = make_nhs_number(rng)
-        if nhs in used:
-            continue
-        used.add(nhs)
+    n_creates = max(2000, args.duration * 1500) if with_creates else 0
+    for _ in range(n_creates):
         born = dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(365 * 75))
         creates.append(json.dumps({
-            "given_name": rng.choice(UK_GIVEN), "family_name": rng.choice(UK_FAMILY),
-            "birth_date": born.isoformat(), "identifiers": [{"system": "nhs", "value": nhs}],
+            "given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY),
+            "birth_date": born.isoformat(), "identifiers": [{"system": "nhs", "value": nhs()}],
         }, ensure_ascii=False))
-    total = Person.objects.count()
-    connection.close()
-    return Fixtures(f"Bearer {raw}", person_ids, queries, creates, total, caseload_size)
+    caseload = f"more than {len(sample):,}" if more else f"{len(sample):,}"
+    return Fixtures(token, person_ids, queries, creates, caseload)
 
 
 def scenarios(fx: Fixtures) -> list[Scenario]:
-    person_read = Target(p95_ms=50)
     return [
         Scenario("caseload_page", "caseload page (GET /caseload/)", ["GET\t/caseload/"],
                  auth="session"),
         Scenario("caseload_api", "caseload API (GET /api/v1/people)", ["GET\t/api/v1/people"],
-                 auth="token"),
+                 auth="token", target=CASELOAD_API),
         Scenario("person_page", "person page (GET /people/<id>/)",
                  [f"GET\t/people/{pk}/" for pk in fx.person_ids], auth="session",
-                 target=person_read),
+                 target=PERSON_PAGE),
         Scenario("person_api", "person API (GET /api/v1/people/<id>)",
                  [f"GET\t/api/v1/people/{pk}" for pk in fx.person_ids], auth="token",
-                 target=person_read),
+                 target=PERSON_API),
         Scenario("search_api", "search API (GET /api/v1/people?q=name)",
                  [f"GET\t/api/v1/people?q={quote(q)}" for q in fx.queries], auth="token",
-                 target=Target(p50_ms=20, p95_ms=100)),
+                 target=SEARCH),
         Scenario("create_api", "create API (POST /api/v1/people)",
                  [f"POST\t/api/v1/people\t{body}" for body in fx.creates], auth="token",
-                 target=Target(min_rps=300), expect=(201,)),
+                 target=CREATE, expect=(201,)),
     ]
 
 
@@ -391,7 +687,7 @@ def merge(sc: Scenario, parts: list[Result]) -> Result:
     return out
 
 
-# -- load generators -----------------------------------------------------------------------
+# -- load generators for Careweave's own scenarios -----------------------------------------------
 
 
 def run_wrk(port: int, sc: Scenario, headers: dict[str, str], cookies: list[str],
@@ -476,9 +772,6 @@ def run_python(port: int, sc: Scenario, headers: dict[str, str], cookies: list[s
                   p99=pct(0.99), bad=len(lat) - ok + sum(errors), statuses=merged)
 
 
-# -- the run ------------------------------------------------------------------------------------
-
-
 def check_once(port: int, sc: Scenario, headers: dict[str, str], cookies: list[str]) -> str:
     """One request before the load: '' if it answers as expected, else why not."""
     method, path, *rest = sc.items[-1].split("\t", 2)
@@ -494,73 +787,159 @@ def check_once(port: int, sc: Scenario, headers: dict[str, str], cookies: list[s
     return f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}"
 
 
+class Measure:
+    """Runs one scenario against one server with the chosen generator, and logs it."""
+
+    def __init__(self, args: argparse.Namespace, loadgen: str, workdir: Path, token: str,
+                 cookies: list[str]) -> None:
+        self.args = args
+        self.runner: Callable[..., Result] = run_wrk if loadgen == "wrk" else run_python
+        self.workdir = workdir
+        self.token = token
+        self.cookies = cookies
+
+    def __call__(self, server: Server, sc: Scenario, seconds: int, warm: int) -> Result:
+        headers = {"Authorization": self.token} if sc.auth == "token" else {}
+        jar = self.cookies if sc.auth == "session" else []
+        problem = check_once(server.port, sc, headers, jar)
+        if problem:
+            log(f"{sc.key}: skipped, {problem}")
+            return Result(sc, note=problem)
+        main_sc, warm_sc = sc, sc
+        if sc.items[0].startswith("POST"):
+            # New people are sent once each: warm-up and run use separate halves.
+            half = len(sc.items) // 2
+            main_sc, warm_sc = replace(sc, items=sc.items[:half]), replace(sc, items=sc.items[half:])
+        clients, workdir = self.args.clients, self.workdir
+        if warm:
+            self.runner(server.port, warm_sc, headers, jar, warm, clients, workdir)
+        load = os.getloadavg()[0]
+        r = self.runner(server.port, main_sc, headers, jar, seconds, clients, workdir)
+        r.scenario = sc
+        log(f"{sc.key}: {r.requests:,} requests, {r.rps:,.0f}/s, p50 {r.p50:.1f} ms, "
+            f"p95 {r.p95:.1f} ms, p99 {r.p99:.1f} ms, unexpected {r.bad} "
+            f"{r.statuses} (load before {load:.2f})")
+        return r
+
+
+# -- the inner run ----------------------------------------------------------------------------
+
+
+def pick_loadgen(args: argparse.Namespace) -> str | None:
+    loadgen: str = args.loadgen
+    if loadgen == "auto":
+        loadgen = "wrk" if shutil.which("wrk") else "python"
+    if loadgen == "wrk" and not shutil.which("wrk"):
+        log("wrk is not installed (scripts/install-system-deps.sh --with-bench)")
+        return None
+    return loadgen
+
+
+@dataclass
+class PeerRun:
+    """What the side-by-side part found, for the report."""
+    table: str = ""
+    skipped: str = ""
+    population: int = 0
+    loaded: int = 0
+    load_rate: float = 0.0
+    load_errors: int = 0
+
+
 def inner(args: argparse.Namespace) -> int:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         log("--inner needs DATABASE_URL pointing at PostgreSQL (run without --inner)")
         return 2
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    loadgen = args.loadgen
-    if loadgen == "auto":
-        loadgen = "wrk" if shutil.which("wrk") else "python"
-    if loadgen == "wrk" and not shutil.which("wrk"):
-        log("wrk is not installed (scripts/install-system-deps.sh --with-bench)")
+    install_stop_handlers()
+    loadgen = pick_loadgen(args)
+    if loadgen is None:
         return 2
+    try:
+        if args.sizes:
+            return scale_run(args, loadgen)
+        return main_run(args, loadgen)
+    except KeyboardInterrupt as exc:
+        log(f"interrupted ({exc or 'Ctrl-C'}): everything this run started has been stopped")
+        return 130
+
+
+def main_run(args: argparse.Namespace, loadgen: str) -> int:
     only = {s.strip() for s in args.only.split(",") if s.strip()}
+    want_peer = not args.no_peer and (not only or "peer" in only)
+    pr = PeerRun()
+    peer: peer_mod.Peer | None = None
+    imported = peer_mod.import_peer(Path(args.peers)) if want_peer else None
+    if args.no_peer:
+        pr.skipped = "--no-peer"
+    elif want_peer and imported is None:
+        pr.skipped = f"{args.peers} is absent or does not import"
+    elif not want_peer:
+        pr.skipped = "not in --only"
 
     t0 = time.monotonic()
     careweave("migrate", "--no-input", "-v", "0")
     log(f"migrated in {time.monotonic() - t0:.1f}s; seeding {args.people:,} people")
-    t0 = time.monotonic()
-    careweave("seed", "--people", str(args.people), "--seed", str(args.seed))
-    seed_seconds = time.monotonic() - t0
-    log(f"seeded {args.people:,} people in {seed_seconds:.1f}s")
-    fx = prepare(args)
-    log(f"{USERNAME}'s caseload: {fx.caseload_size:,} of {fx.people_total:,} people; "
-        f"{len(fx.person_ids):,} sampled, {len(fx.queries):,} searches, "
-        f"{len(fx.creates):,} new people ready")
+    seed_seconds, seed_rate = seed(args.people, args.seed)
+    log(f"seeded {args.people:,} people in {seed_seconds:.1f}s ({seed_rate:,.0f}/s)")
+    token = make_token()
+    app = wsgi_app()
+    nhs = NhsNumbers(args.seed)
 
     results: list[Result] = []
-    runner = run_wrk if loadgen == "wrk" else run_python
+    rss = (0, 0, 0)
+    fx: Fixtures | None = None
     with tempfile.TemporaryDirectory(prefix="careweave-bench-") as tmp:
         workdir = Path(tmp)
         servers: list[Server] = []
         try:
-            on = Server(args, audit=True, workdir=workdir)
-            servers.append(on)
-            cookies = [login(on.port) for _ in range(min(args.clients, 16))]
+            if imported is not None:
+                peer = peer_mod.Peer(*imported)
+                try:
+                    peer.up(seed_n=args.peer_seed, workers=args.peer_workers, threads=1)
+                    pr.population = peer.population
+                except Exception as exc:  # noqa: BLE001 - the peer is optional: say so, go on
+                    log(f"GNU Health peer: could not be brought up ({type(exc).__name__}: "
+                        f"{str(exc)[:500]}); the side-by-side comparison is SKIPPED")
+                    pr.skipped = f"the peer did not come up: {type(exc).__name__}: {str(exc)[:200]}"
+                    peer.down()
+                    peer = None
 
-            def measure(server: Server, sc: Scenario, seconds: int, warm: int) -> Result:
-                headers = {"Authorization": fx.token} if sc.auth == "token" else {}
-                jar = cookies if sc.auth == "session" else []
-                problem = check_once(server.port, sc, headers, jar)
-                if problem:
-                    log(f"{sc.key}: skipped, {problem}")
-                    return Result(sc, note=problem)
-                main_sc, warm_sc = sc, sc
-                if sc.items[0].startswith("POST"):
-                    # New people are sent once each: warm-up and run use separate halves.
-                    half = len(sc.items) // 2
-                    main_sc = Scenario(**{**sc.__dict__, "items": sc.items[:half]})
-                    warm_sc = Scenario(**{**sc.__dict__, "items": sc.items[half:]})
-                if warm:
-                    runner(server.port, warm_sc, headers, jar, warm, args.clients, workdir)
-                load = os.getloadavg()[0]
-                r = runner(server.port, main_sc, headers, jar, seconds, args.clients, workdir)
-                r.scenario = sc
-                log(f"{sc.key}: {r.requests:,} requests, {r.rps:,.0f}/s, p50 {r.p50:.1f} ms, "
-                    f"p95 {r.p95:.1f} ms, p99 {r.p99:.1f} ms, unexpected {r.bad} "
-                    f"{r.statuses} (load before {load:.2f})")
-                return r
+            on = Server(args, audit=True, workdir=workdir, app=app)
+            servers.append(on)
+            # The sample first: it is the seeded people's, in name order.
+            sample, more = caseload_sample(on.port, token, args.sample_pages)
+            created: list[str] = []
+            if peer is not None:
+                count = pr.population if args.peer_people < 0 else args.peer_people
+                if count:
+                    log(f"creating the peer's population in Careweave: gnuhealth.person(0.."
+                        f"{count - 1}) through POST /api/v1/people as {USERNAME} "
+                        f"({args.clients} clients)")
+                    created, stats = peer_mod.load_population(
+                        peer.load, peer.gh, on.base_url, token, count, args.clients)
+                    pr.loaded, pr.load_rate, pr.load_errors = len(created), stats["rps"], \
+                        stats["errors"]
+                    log(f"created {len(created):,} people in {stats['seconds']:.0f}s "
+                        f"({stats['rps']:,.0f}/s, {stats['errors']} errors"
+                        + (f", e.g. {stats['error_samples'][0]}" if stats["error_samples"]
+                           else "") + ")")
+            fx = fixtures(args, sample, more, token, nhs, extra_ids=created)
+            log(f"{USERNAME}'s caseload: {fx.caseload} people sampled; "
+                f"{len(fx.person_ids):,} people to read, {len(fx.queries):,} searches, "
+                f"{len(fx.creates):,} new people ready")
+            cookies = [login(on.port) for _ in range(min(args.clients, 16))]
+            measure = Measure(args, loadgen, workdir, token, cookies)
 
             for sc in scenarios(fx):
                 if not only or sc.key in only:
                     results.append(measure(on, sc, args.duration, args.warmup))
 
-            if not only or {"audit_on", "audit_off"} & only:
+            if not only or {"audit", "audit_on", "audit_off"} & only:
                 # Audit on vs off: the same person reads against two servers, alternating
                 # in short rounds so that other load on the machine hits both alike.
-                off = Server(args, audit=False, workdir=workdir)
+                off = Server(args, audit=False, workdir=workdir, app=app)
                 servers.append(off)
                 sc_on, sc_off = audit_pair(fx)
                 rounds = max(1, min(4, args.duration // 5))
@@ -573,26 +952,104 @@ def inner(args: argparse.Namespace) -> int:
                 for sc, got in ((sc_on, parts["on"]), (sc_off, parts["off"])):
                     noted = [r for r in got if r.note]
                     results.append(noted[0] if noted else merge(sc, got))
+                off.stop()
+                servers.remove(off)
+
+            if peer is not None:
+                pr.table = side_by_side(args, peer, on, token, fx, nhs, pr)
+            rss = on.peak_rss()
         except Exception:
             for server in servers:
                 log(f"gunicorn log ({server.log_path.name}):\n{server.log_tail()}")
             raise
         finally:
-            for server in servers:
-                server.stop()
+            with shielded():
+                for server in servers:
+                    server.stop()
+                if peer is not None:
+                    try:
+                        peer.down()
+                    except Exception as exc:  # noqa: BLE001 - report, and keep cleaning up
+                        log(f"GNU Health peer: down failed: {exc}")
 
-    report = render(args, fx, results, seed_seconds, loadgen)
+    assert fx is not None
+    report = render(args, fx, results, seed_seconds, seed_rate, loadgen, rss, pr)
     print()
     print(report)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report + "\n", encoding="utf-8")
-    log(f"results written to {out}")
+    write(args.out, report)
     return 0
 
 
+def side_by_side(args: argparse.Namespace, peer: peer_mod.Peer, on: Server, token: str,
+                 fx: Fixtures, nhs: NhsNumbers, pr: PeerRun) -> str:
+    gh, load = peer.gh, peer.load
+    gh_ops = peer.ops()
+    cw_ops = peer_mod.careweave_ops(load, gh, on.base_url, token, fx.person_ids, nhs)
+    cw_hits, gh_hits = peer_mod.search_hits(load, gh, on.base_url, token, peer.rpc)
+    log(f"side by side: {args.rounds} rounds x {args.round_seconds:g} s per operation and "
+        f"side, {args.clients} clients (load.py); matches per search term: Careweave "
+        f"{cw_hits:.0f} (of 100 fetched), GNU Health {gh_hits:.0f}")
+    results = peer_mod.interleave(load, {"Careweave": cw_ops, "GNU Health": gh_ops},
+                                  rounds=args.rounds, seconds=args.round_seconds,
+                                  warmup=min(float(args.warmup), args.round_seconds),
+                                  clients=args.clients)
+    state = peer.state or {}
+    vers = state.get("versions", {})
+    notes = [
+        "Notes:",
+        "",
+        f"- Same generator for both: the peer's load.py, {args.clients} closed-loop clients "
+        f"(threads, keep-alive), on the same 2-core machine as both servers; {args.rounds} rounds "
+        f"x {args.round_seconds:g} s per operation and side, alternating which side goes first, "
+        "reads and searches before creates. req/s is over the rounds' total time; p50/p95 are "
+        "request-weighted means of the rounds'. ratio = Careweave req/s ÷ GNU Health req/s.",
+        f"- Populations: GNU Health {pr.population:,} people, gnuhealth.person(0..{pr.population - 1})"
+        f" (GNU Health {vers.get('gnuhealth', '?')}, trytond {vers.get('trytond', '?')}, its own "
+        f"PostgreSQL). Careweave: {args.people:,} from `careweave seed` plus {pr.loaded:,} of the "
+        f"same gnuhealth.person(i) created through POST /api/v1/people as {USERNAME} "
+        f"({pr.load_rate:,.0f}/s, {pr.load_errors} errors), all of which are on Riverside "
+        f"Surgery's caseload.",
+        "- Search scope differs: Careweave searches gp.uk's caseload only, under the consent "
+        "rules (care-team membership, consent to share), with a name-contains match over given "
+        "and family names; GNU Health searches everyone, surname prefix (ILIKE 'Abe%'). Both "
+        "return the first 20 in name order. The terms are gnuhealth.search_terms(); matches per "
+        f"term: Careweave {cw_hits:.0f} (counted up to 100), GNU Health {gh_hits:.0f}.",
+        "- Reads: GNU Health reads any seeded person; Careweave reads people gp.uk may see (a "
+        "sample of the seeded caseload and the people created above).",
+    ]
+    return peer_mod.render(results, notes=notes, server=state.get("server", {}).get("describe", "?"))
+
+
+def write(out_path: str, report: str) -> None:
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report + "\n", encoding="utf-8")
+    log(f"results written to {out}")
+
+
+def md_table(head: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(len(head))]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    return [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
+
+
+def _mb(kb: int) -> str:
+    return f"{kb / 1024:,.0f} MB"
+
+
+def machine_line(args: argparse.Namespace) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"- commit {commit}; {platform.python_implementation()} {platform.python_version()}; "
+            f"{os.cpu_count()} CPUs; load average at the end {load}")
+
+
 def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_seconds: float,
-           loadgen: str) -> str:
+           seed_rate: float, loadgen: str, rss: tuple[int, int, int], pr: PeerRun) -> str:
     head = ["scenario", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "target", "met?"]
     rows = []
     for r in results:
@@ -607,38 +1064,103 @@ def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_s
     if on and off and off.rps:
         ratio = on.rps / off.rps
         rows.append(["audit overhead (req/s on / off)", "", f"{ratio:.2f}x", "", "", "",
-                     "≥ 0.7x", "yes" if ratio >= 0.7 else "NO"])
+                     f"≥ {AUDIT_RATIO:g}x", "yes" if ratio >= AUDIT_RATIO else "NO"])
     seed_ok = seed_seconds <= 300 or args.people < 100_000
-    rows.append([f"seed {args.people:,} people", "", f"{args.people / seed_seconds:,.0f}/s", "",
+    rows.append([f"seed {args.people:,} people", "", f"{seed_rate:,.0f}/s", "",
                  "", "", "100,000 < 300 s", f"{'yes' if seed_ok else 'NO'} ({seed_seconds:.0f} s)"])
-    widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(len(head))]
-
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
-    table = [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    table += [line(r) for r in rows]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip() or "unknown"
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    extra = f" + {pr.loaded:,} created through the API (the peer's population)" if pr.loaded else ""
     notes = [
         f"# Careweave benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"- commit {commit}; {platform.python_implementation()} {platform.python_version()}; "
-        f"{os.cpu_count()} CPUs; load average at the end {load}",
-        f"- PostgreSQL 15 (throwaway, fsync off); {fx.people_total:,} people; "
-        f"{USERNAME} (Riverside Surgery) sees {fx.caseload_size:,}",
-        f"- gunicorn gthread {args.workers} workers x {args.threads} threads, DEBUG off; "
-        f"load generator {loadgen}, {args.clients} connections, {args.duration} s per scenario "
-        f"after {args.warmup} s warm-up",
-        "- pages use a logged-in session (pool of sessions), the API a bearer token",
+        machine_line(args),
+        f"- PostgreSQL 15 (throwaway, fsync off); {args.people:,} people seeded{extra}; "
+        f"{USERNAME} ({ORGANISATION}) sees {fx.caseload}",
+        f"- gunicorn gthread {args.workers} workers x {args.threads} threads, DEBUG off; peak RSS "
+        f"(VmHWM) master {_mb(rss[0])}, workers {_mb(rss[1])} in all (largest {_mb(rss[2])})",
+        f"- load generator {loadgen}, {args.clients} connections, {args.duration} s per scenario "
+        f"after {args.warmup} s warm-up; pages use a logged-in session (pool of sessions), the "
+        "API a bearer token",
         "",
-        *table,
+        "## Careweave",
+        "",
+        *md_table(head, rows),
     ]
     skipped = [r for r in results if r.note]
     if skipped:
         notes += ["", "Skipped:"] + [f"- {r.scenario.key}: {r.note}" for r in skipped]
+    notes += ["", "## Side by side with GNU Health", ""]
+    notes += [pr.table] if pr.table else [f"Not run: {pr.skipped or 'no result'}."]
     return "\n".join(notes)
+
+
+# -- how cost grows: --scale ----------------------------------------------------------------
+
+
+def scale_run(args: argparse.Namespace, loadgen: str) -> int:
+    t0 = time.monotonic()
+    careweave("migrate", "--no-input", "-v", "0")
+    log(f"migrated in {time.monotonic() - t0:.1f}s; sizes {', '.join(f'{n:,}' for n in args.sizes)}")
+    app = wsgi_app()
+    nhs = NhsNumbers(args.seed)
+    token = ""
+    have = 0
+    rows: list[list[str]] = []
+    with tempfile.TemporaryDirectory(prefix="careweave-bench-") as tmp:
+        workdir = Path(tmp)
+        for size in args.sizes:
+            add = size - have
+            log(f"scale {size:,}: seeding {add:,} more people")
+            seconds, rate = seed(add, args.seed)
+            have = size
+            token = token or make_token()
+            server = Server(args, audit=True, workdir=workdir, app=app)
+            try:
+                sample, more = caseload_sample(server.port, token, args.sample_pages)
+                fx = fixtures(args, sample, more, token, nhs, with_creates=False)
+                measure = Measure(args, loadgen, workdir, token, [])
+                scs = {sc.key: sc for sc in scenarios(fx)}
+                got = {key: measure(server, scs[key], args.duration, args.warmup)
+                       for key in ("person_api", "search_api", "caseload_api")}
+                master, workers, largest = server.peak_rss()
+            except Exception:
+                log(f"gunicorn log ({server.log_path.name}):\n{server.log_tail()}")
+                raise
+            finally:
+                with shielded():
+                    server.stop()
+
+            def cell(r: Result) -> str:
+                if r.note or not r.requests:
+                    return "—"
+                bad = f", {r.bad} unexpected" if r.bad else ""
+                return f"{r.p95:.1f} ({r.rps:,.0f}/s{bad})"
+
+            rows.append([f"{size:,}", f"{add:,} at {rate:,.0f}/s ({seconds:.0f} s)", fx.caseload,
+                         cell(got["person_api"]), cell(got["search_api"]),
+                         cell(got["caseload_api"]), _mb(master + workers), _mb(largest)])
+            log(f"scale {size:,}: {' | '.join(rows[-1])}")
+    head = ["people", "seeded (rate)", f"{USERNAME} caseload", "read p95 ms (req/s)",
+            "search p95 ms (req/s)", "caseload API p95 ms (req/s)", "gunicorn peak RSS",
+            "largest worker"]
+    report = "\n".join([
+        f"# Careweave: how cost grows, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        machine_line(args),
+        "- PostgreSQL 15 (throwaway, fsync off); each size seeded on top of the last with "
+        "`careweave seed` (rate as the command measured it)",
+        f"- at each size a fresh gunicorn (gthread {args.workers} workers x {args.threads} threads, "
+        f"DEBUG off); {loadgen}, {args.clients} connections, {args.duration} s per scenario after "
+        f"{args.warmup} s warm-up; read = GET /api/v1/people/<id>, search = GET /api/v1/people?q=, "
+        "caseload = GET /api/v1/people (first page)",
+        "- peak RSS = VmHWM of the gunicorn master plus its workers, summed, after the three "
+        "scenarios",
+        "",
+        *md_table(head, rows),
+    ])
+    print()
+    print(report)
+    write(args.out, report)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -646,7 +1168,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     if not args.inner:
         return outer([a for a in argv if a != "--inner"])
-    sys.path.insert(0, str(ROOT))
     return inner(args)
 
 
