@@ -24,7 +24,7 @@ export TIMEFORMAT
 
 help:
 	@echo "make demo         install, migrate, load demo data, serve on http://127.0.0.1:8000"
-	@echo "make test         system deps, install, ruff, mypy, pytest on SQLite then PostgreSQL"
+	@echo "make test         system deps, install, ruff, import contracts, mypy, pytest on SQLite then PostgreSQL"
 	@echo "make install      uv sync --frozen (with dev group), browser assets, compilemessages"
 	@echo "make lint | typecheck | test-sqlite | test-postgres | lock | bench | clean"
 
@@ -70,9 +70,10 @@ test:
 lint typecheck: export CAREWEAVE_TEST := 1
 # uv lock --check: install uses --frozen, so catch a pyproject.toml changed without `uv lock`.
 lint:
-	@echo "==> uv lock --check, ruff check"
+	@echo "==> uv lock --check, ruff check, lint-imports"
 	@$(UV) lock --check || { echo "uv.lock is out of date: run 'make lock' and commit uv.lock"; exit 1; }
 	@time $(RUN) ruff check .
+	@time $(RUN) lint-imports
 
 typecheck:
 	@echo "==> mypy careweave"

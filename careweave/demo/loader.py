@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from careweave.access.backfill import backfill, live_models
 from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent
 from careweave.access.policy import CARE_ROLES
 from careweave.audit.models import AuditEvent
@@ -22,7 +23,13 @@ from careweave.audit.services import audit_record
 from careweave.core.context import Actor
 from careweave.orgs.models import Area, Membership, Organisation, Role, StaffProfile
 from careweave.people import identifiers as ids
-from careweave.people.models import LivingSituation, Person, PersonIdentifier, RelatedPerson
+from careweave.people.models import (
+    LivingSituation,
+    Person,
+    PersonIdentifier,
+    RelatedPerson,
+    TimelineEntry,
+)
 
 DEFAULT_PASSWORD = "careweave-demo"
 SEED = 20261123
@@ -142,6 +149,7 @@ def make_personnummer(rng: random.Random, born: dt.date, *, coordination: bool =
 
 def reset_all() -> None:
     """Delete every person, organisation and staff account (and the audit log)."""
+    TimelineEntry.objects.all().delete()
     BreakGlass.objects.all().delete()
     ApiToken.objects.all().delete()
     Consent.objects.all().delete()
@@ -212,6 +220,7 @@ def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> Dem
         builder.named_cast()
         builder.crowd()
         builder.history()
+        backfill(models=live_models())
     result = DemoResult(Person.objects.count(), Organisation.objects.count(),
                         Membership.objects.count(), password)
     log(f"Loaded demo: {result.people} people, {result.organisations} organisations, "

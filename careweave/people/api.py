@@ -19,13 +19,26 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field
 
-from careweave.access.gate import Basis, decide
+from careweave.access.gate import Basis, decide, open_person
 from careweave.core.api import ERRORS, ProblemOut, actor_of
-from careweave.core.errors import DuplicateRecord
-from careweave.people.schemas import PersonCreateIn, PersonOut, PersonPage, PersonPatchIn
+from careweave.core.errors import DuplicateRecord, ValidationFailed
+from careweave.core.registry import registry
+from careweave.people.schemas import (
+    PersonCreateIn,
+    PersonOut,
+    PersonPage,
+    PersonPatchIn,
+    TimelinePage,
+)
 from careweave.people.selectors import caseload, person_detail, visible_by_identifier
-from careweave.people.serializers import person_out, person_summary, person_url
+from careweave.people.serializers import (
+    person_out,
+    person_summary,
+    person_url,
+    timeline_entry_out,
+)
 from careweave.people.services import person_create, person_update
+from careweave.people.timeline import timeline_page
 
 router = Router(tags=["people"])
 
@@ -138,3 +151,30 @@ def update_person(
     return person_out(person, identifiers=person.identifiers.order_by("system"),
                       network=person.network.all(), basis=str(decide(actor, person).basis))
 
+
+
+class TimelineQuery(Schema):
+    kind: list[str] = Field(default_factory=list, max_length=20,
+                            description="Only these kinds (repeat the parameter for several).")
+    organisation: uuid.UUID | None = Field(None, description="Only changes made by this "
+                                           "organisation.")
+    cursor: str | None = Field(None, max_length=500)
+    size: int = Field(25, ge=1, le=100)
+
+
+@router.get("/people/{person_id}/timeline", response={200: TimelinePage, **ERRORS},
+            url_name="timeline", summary="What happened in the person's care, newest first")
+def timeline(request: HttpRequest, person_id: uuid.UUID,
+             filters: Query[TimelineQuery]) -> dict[str, Any]:
+    actor = actor_of(request)
+    person, decision = open_person(actor, person_id, object_type="Timeline")
+    unknown = [k for k in filters.kind if registry.timeline_kind_of(k) is None]
+    if unknown:
+        raise ValidationFailed(_("Unknown kind of timeline entry."),
+                               errors={"kind": [_("Not a kind of timeline entry: %(kinds)s")
+                                                % {"kinds": ", ".join(unknown)}]})
+    page = timeline_page(actor=actor, person_id=person.pk, decision=decision,
+                         kinds=filters.kind, organisation_id=filters.organisation,
+                         cursor=filters.cursor, size=filters.size)
+    return {"items": [timeline_entry_out(e) for e in page.items],
+            "next_cursor": page.next_cursor}

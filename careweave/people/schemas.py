@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -133,4 +133,20 @@ class PersonOut(Schema):
 
 class PersonPage(Schema):
     items: list[PersonSummary]
+    next_cursor: str | None
+
+
+class TimelineEntryOut(Schema):
+    id: uuid.UUID
+    at: dt.datetime
+    kind: str = Field(description="A registered kind, such as access.consent_withdrawn.")
+    kind_label: str
+    text: str = Field(description="What happened, in one sentence in the request's language.")
+    organisation: OrganisationRef | None = Field(
+        description="The organisation that made the change (none for the system).")
+    data: dict[str, Any]
+
+
+class TimelinePage(Schema):
+    items: list[TimelineEntryOut]
     next_cursor: str | None

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.urls import reverse
 
+from careweave.core.registry import registry
 from careweave.orgs.serializers import area_out
-from careweave.people.models import Person, PersonIdentifier, RelatedPerson
+from careweave.people.models import Person, PersonIdentifier, RelatedPerson, TimelineEntry
 
 
 def person_url(person_id: uuid.UUID | str) -> str:
@@ -82,3 +83,16 @@ def person_out(
         access_basis=basis,
     )
     return data
+
+
+def timeline_entry_out(entry: TimelineEntry) -> dict[str, Any]:
+    """An entry read by :func:`careweave.people.timeline.timeline_page` (text set)."""
+    kind = registry.timeline_kind_of(entry.kind)
+    org = entry.organisation
+    return {
+        "id": entry.pk, "at": entry.at, "kind": entry.kind,
+        "kind_label": str(kind.label) if kind else entry.kind,
+        "text": getattr(entry, "text", ""),
+        "organisation": {"id": org.pk, "name": org.name} if org is not None else None,
+        "data": entry.data,
+    }

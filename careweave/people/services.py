@@ -24,6 +24,7 @@ from careweave.orgs.models import Area, Country
 from careweave.people import identifiers as ids
 from careweave.people.models import LivingSituation, Person, PersonIdentifier, RelatedPerson
 from careweave.people.names import nfc, search_key
+from careweave.people.timeline import timeline_add
 
 # Fields a caller may set, with their maximum length (None: not a plain string field).
 TEXT_FIELDS: dict[str, int] = {
@@ -241,6 +242,9 @@ def person_create(
                 object_type="Person", object_id=str(person.pk),
                 purpose="direct_care", legal_basis=policy.Basis.OWN_ORGANISATION.value,
             )
+            timeline_add(actor=actor, person_id=person.pk, kind="people.registered",
+                         object_type="Person", object_id=str(person.pk),
+                         data={"organisation": actor.membership.organisation.name})
     except IntegrityError:
         # A concurrent create took the identifier first: same answer as above.
         raise DuplicateRecord(_("A record with this identifier already exists.")) from None
@@ -267,6 +271,8 @@ def person_update(
                 extra={"current_version": person.version},
             )
         changed = sorted(k for k, v in fields.items() if getattr(person, k) != v)
+        address_before = _address(person)
+        identifiers_before = {i.system: i.value for i in person.identifiers.all()}
         for key, value in fields.items():
             setattr(person, key, value)
         if idents is not None:
@@ -297,7 +303,27 @@ def person_update(
             object_type="Person", object_id=str(person.pk), purpose="direct_care",
             legal_basis=str(decision.basis), detail={"fields": changed},
         )
+        if _address(person) != address_before:
+            timeline_add(actor=actor, person_id=person.pk, kind="people.address_changed",
+                         object_type="Person", object_id=str(person.pk),
+                         data={"before": address_before, "after": _address(person)})
+        if idents is not None:
+            # The identifiers given replace those of the same systems; others are kept.
+            after = {i.system: i.value for i in idents}
+            for system in sorted(after):
+                if after[system] != identifiers_before.get(system):
+                    timeline_add(actor=actor, person_id=person.pk,
+                                 kind="people.identifier_changed", object_type="Person",
+                                 object_id=str(person.pk),
+                                 data={"system": system,
+                                       "before": identifiers_before.get(system, ""),
+                                       "after": after[system]})
     return person
+
+
+def _address(person: Person) -> list[str]:
+    area = person.area.name if person.area_id and person.area else ""
+    return [person.address_line, person.town, person.postcode, area]
 
 
 NETWORK_FIELDS = {"name": 200, "phone": 40, "notes": 500}
@@ -328,4 +354,7 @@ def network_add(*, actor: Actor, person_id: uuid.UUID | str, data: Mapping[str, 
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, person_id=person.pk,
                      object_type="RelatedPerson", object_id=str(related.pk),
                      purpose="direct_care", legal_basis=str(decision.basis))
+        timeline_add(actor=actor, person_id=person.pk, kind="people.network_added",
+                     object_type="RelatedPerson", object_id=str(related.pk),
+                     data={"name": related.name, "relationship": related.relationship})
     return related

@@ -34,7 +34,13 @@ from careweave.audit.services import _LOCK_BASE, CHAINS, GENESIS, chain_for, eve
 from careweave.demo import loader as demo
 from careweave.orgs.models import Area, Membership, Organisation
 from careweave.people import identifiers as ids
-from careweave.people.models import LivingSituation, Person, PersonIdentifier, RelatedPerson
+from careweave.people.models import (
+    LivingSituation,
+    Person,
+    PersonIdentifier,
+    RelatedPerson,
+    TimelineEntry,
+)
 
 MAX_PEOPLE = 1_000_000
 MIN_BATCH, MAX_BATCH = 100, 20_000
@@ -423,6 +429,41 @@ class _Batch:
             ))
         return tuple(facts)
 
+    def timeline(self) -> Iterator[TimelineEntry]:
+        """The batch's timeline entries, as the services would have written them."""
+        by_pk = {o.pk: o for o in self.ctx.orgs.values()}
+        covered: dict[uuid.UUID, list[str]] = {}
+        for consent_id, org_id in self.consent_orgs:
+            covered.setdefault(consent_id, []).append(by_pk[org_id].name)
+        for p in self.people:
+            yield TimelineEntry(id=self._uuid(), person_id=p.pk, at=p.created_at,
+                                kind="people.registered", organisation_id=p.registered_by_id,
+                                object_type="Person", object_id=str(p.pk),
+                                data={"organisation": p.registered_by.name},
+                                recorded_at=p.created_at)
+        registrars = {p.pk: p.registered_by_id for p in self.people}
+        for m in self.team:
+            yield TimelineEntry(
+                id=self._uuid(), person_id=m.person_id, at=m.created_at,
+                kind="access.care_team_joined", organisation_id=registrars[m.person_id],
+                object_type="CareTeamMember", object_id=str(m.pk),
+                data={"organisation": m.organisation.name, "role": m.role, "staff": "",
+                      "start_date": m.start_date.isoformat()}, recorded_at=m.created_at)
+        for c in self.consents:
+            data = {"purpose": c.purpose, "decision": c.decision,
+                    "organisations": sorted(covered.get(c.pk, [])), "given_by": c.given_by,
+                    "representative_name": c.representative_name}
+            yield TimelineEntry(id=self._uuid(), person_id=c.person_id, at=c.valid_from,
+                                kind="access.consent_recorded",
+                                organisation_id=registrars[c.person_id], object_type="Consent",
+                                object_id=str(c.pk), data=data, recorded_at=c.valid_from)
+            if c.withdrawn_at is not None:
+                yield TimelineEntry(
+                    id=self._uuid(), person_id=c.person_id, at=c.withdrawn_at,
+                    kind="access.consent_withdrawn", organisation_id=registrars[c.person_id],
+                    object_type="Consent", object_id=str(c.pk),
+                    data={**data, "reason": c.withdrawn_reason}, recorded_at=c.withdrawn_at)
+
     def audit_events(self, heads: dict[int, tuple[int, str]]) -> Iterator[AuditEvent]:
         """The batch's events, chained on ``heads`` ({chain: (last seq, last hash)})."""
         for pending in self.events:
@@ -503,8 +544,10 @@ def _write_batch(b: _Batch) -> dict[str, int]:
         _insert(RelatedPerson, b.related)
         events = list(b.audit_events(_chain_heads()))
         _insert(AuditEvent, events)
+        timeline = list(b.timeline())
+        _insert(TimelineEntry, timeline)
     return {
         "people": len(b.people), "identifiers": len(b.identifiers), "care_team": len(b.team),
         "consents": len(b.consents), "consent_organisations": len(b.consent_orgs),
-        "related": len(b.related), "audit_events": len(events),
+        "related": len(b.related), "audit_events": len(events), "timeline": len(timeline),
     }

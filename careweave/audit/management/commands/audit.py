@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from careweave.audit.services import audit_verify
+from careweave.core.commands import ensure_database
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("subcommand", choices=["verify"])
 
     def handle(self, *args: Any, **options: Any) -> None:
+        ensure_database(stdout=self.stdout, migrate=False)
         checked, problems = audit_verify()
         if problems:
             for p in problems[:50]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from careweave.core.commands import ensure_database
 from careweave.demo.loader import DEFAULT_PASSWORD, ORGS, STAFF, load_demo
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
                             help="Delete ALL people, staff, organisations and audit first.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        ensure_database(stdout=self.stdout, migrate=True)
         result = load_demo(reset=options["reset"], log=self.stdout.write)
         self.stdout.write("")
         self.stdout.write("Careweave demo is ready at http://127.0.0.1:8000/")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from careweave.core.commands import ensure_database
 from careweave.seed.generator import MAX_PEOPLE, SeedError, seed_people, validate
 
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             validate(n, options["batch"])
         except SeedError as exc:
             raise CommandError(str(exc)) from None
+        ensure_database(stdout=self.stdout, migrate=True)
         self.stdout.write(f"Seeding {n:,} people (seed {options['seed']}, "
                           f"batches of {options['batch']:,})")
         try:
