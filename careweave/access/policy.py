@@ -20,10 +20,19 @@ Sweden (SE)
     The organisation that registered the person sees its own record; any other
     organisation on the care team needs an active consent that covers it.
 
+Purposes are separate decisions (direct care; care coordination, SIP). An objection
+to one purpose, or withdrawing consent for it, leaves the other as it was.
+
 Everywhere
     Analysts, privacy leads and administrators never see a person's record
     through the gate. A clinician outside the care team may break the glass:
-    stated reason, time-limited, audited and reported.
+    stated reason, time-limited, audited and reported. Break-glass reads, never
+    changes, and is never a way into the care team or the consent records.
+
+Change, per action and relation: :data:`POLICY` is the table. Each action names the
+roles that may take it and the relations (of the actor's organisation to the person)
+it needs: the registering organisation, another organisation on the care team that may
+read the record, or emergency access only.
 """
 
 from __future__ import annotations
@@ -39,11 +48,43 @@ SE = "SE"
 CARE_ROLES = frozenset({"clinician", "nurse", "social_worker", "care_worker", "coordinator"})
 # Roles that may break the glass in an emergency.
 BREAK_GLASS_ROLES = frozenset({"clinician", "nurse", "social_worker"})
+# Roles that change who is involved, what was agreed and who the person is (not care
+# workers, who deliver care on a plan others agree).
+PROFESSIONAL_ROLES = frozenset({"clinician", "nurse", "social_worker", "coordinator"})
+# Roles that look after the quality of the records (duplicates and merges).
+DATA_QUALITY_ROLES = frozenset({"data_quality", "coordinator"})
 
 
 class Action(StrEnum):
+    """What an actor may want to do to a person's record. Each later domain adds its own."""
+
     READ = "read"
+    CHANGE_DEMOGRAPHICS = "change_demographics"  # names, contacts, address, languages, network
+    CHANGE_IDENTITY = "change_identity"  # identifiers, country, date of birth
+    TRANSFER_REGISTRATION = "transfer_registration"
+    ADD_TO_CARE_TEAM = "add_to_care_team"
+    LEAVE_CARE_TEAM = "leave_care_team"  # end one's own organisation's place
+    END_CARE_TEAM_PLACE = "end_care_team_place"  # end another organisation's place
+    RECORD_CONSENT = "record_consent"  # record or withdraw a consent or an objection
+    DECIDE_JOIN_REQUEST = "decide_join_request"
+    MERGE_RECORDS = "merge_records"
+    # Kept for callers that only ask "may this actor change the record at all?"
     CHANGE = "change"
+
+
+class Relation(StrEnum):
+    """The actor's organisation to the person."""
+
+    REGISTERING = "registering"  # registered the person and is on the care team
+    CARE_TEAM = "care_team"  # on the care team and may read the record (consent or implied)
+    BREAK_GLASS = "break_glass"  # only emergency access
+    NONE = "none"
+
+
+class Purpose(StrEnum):
+    DIRECT_CARE = "direct_care"
+    COORDINATION = "coordination"
+    EMERGENCY = "emergency_care"
 
 
 class Basis(StrEnum):
@@ -59,6 +100,49 @@ class Basis(StrEnum):
     OBJECTED = "person-objected"
     NO_CONSENT = "no-consent"
     NOT_FOUND = "not-found"
+    BREAK_GLASS_READ_ONLY = "break-glass-read-only"
+    ROLE_MAY_NOT = "role-may-not-do-this"
+    NOT_REGISTERING_ORGANISATION = "not-registering-organisation"
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str]
+    relations: frozenset[Relation]
+    explains: str  # for people reading the table (docs and the closing note)
+
+
+_READERS = frozenset({Relation.REGISTERING, Relation.CARE_TEAM, Relation.BREAK_GLASS})
+_TEAM = frozenset({Relation.REGISTERING, Relation.CARE_TEAM})
+_REGISTERING = frozenset({Relation.REGISTERING})
+
+POLICY: dict[Action, Rule] = {
+    Action.READ: Rule(CARE_ROLES, _READERS,
+                      "care roles of the registering organisation, of care-team organisations "
+                      "with a basis to share, or with emergency access in force"),
+    Action.CHANGE_DEMOGRAPHICS: Rule(CARE_ROLES, _TEAM,
+                                     "care roles of the registering or a care-team organisation"),
+    Action.CHANGE_IDENTITY: Rule(PROFESSIONAL_ROLES, _REGISTERING,
+                                 "professionals of the registering organisation only"),
+    Action.TRANSFER_REGISTRATION: Rule(PROFESSIONAL_ROLES, _REGISTERING,
+                                       "professionals of the registering organisation only"),
+    Action.ADD_TO_CARE_TEAM: Rule(PROFESSIONAL_ROLES, _TEAM,
+                                  "professionals of the registering or a care-team organisation"),
+    Action.LEAVE_CARE_TEAM: Rule(PROFESSIONAL_ROLES, frozenset({Relation.CARE_TEAM}),
+                                 "professionals of a care-team organisation, for its own place "
+                                 "(the registering organisation transfers registration first)"),
+    Action.END_CARE_TEAM_PLACE: Rule(PROFESSIONAL_ROLES, _REGISTERING,
+                                     "professionals of the registering organisation, for another "
+                                     "organisation's place"),
+    Action.RECORD_CONSENT: Rule(PROFESSIONAL_ROLES, _TEAM,
+                                "professionals of the registering or a care-team organisation"),
+    Action.DECIDE_JOIN_REQUEST: Rule(PROFESSIONAL_ROLES, _REGISTERING,
+                                     "professionals of the registering organisation only"),
+    Action.MERGE_RECORDS: Rule(DATA_QUALITY_ROLES, _REGISTERING,
+                               "data-quality roles of the organisation registering both records"),
+    Action.CHANGE: Rule(CARE_ROLES, _TEAM, "any change: the registering or a care-team "
+                        "organisation, never emergency access"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,15 +181,24 @@ class Facts:
 class Decision:
     allowed: bool
     basis: Basis
+    relation: Relation = Relation.NONE
+    purpose: str = ""  # the purpose the read is for (direct care, coordination, emergency)
 
     def __bool__(self) -> bool:
         return self.allowed
 
 
-def objected(facts: Facts, now: dt.datetime) -> bool:
-    """Has the person objected to sharing with this organisation (UK rule)?"""
+def _covering(facts: Facts, purpose: str) -> list[ConsentFact]:
     org = facts.organisation_id
-    covering = [c for c in facts.consents if c.covers(org)]
+    return [c for c in facts.consents if c.purpose == purpose and c.covers(org)]
+
+
+def objected(facts: Facts, now: dt.datetime, purpose: str = Purpose.DIRECT_CARE) -> bool:
+    """Has the person objected to sharing with this organisation for this purpose (UK)?
+
+    An objection in force, or a consent for the purpose that was withdrawn and has not
+    been given again. Other purposes do not count."""
+    covering = _covering(facts, purpose)
     if any(c.decision == "deny" and c.in_force(now) for c in covering):
         return True
     withdrawn = any(c.decision == "permit" and c.withdrawn_at is not None for c in covering)
@@ -113,32 +206,66 @@ def objected(facts: Facts, now: dt.datetime) -> bool:
     return withdrawn and not permitted_again
 
 
-def explicitly_consented(facts: Facts, now: dt.datetime) -> bool:
-    """Is there consent in force covering this organisation, and no objection in force?"""
-    org = facts.organisation_id
-    covering = [c for c in facts.consents if c.covers(org) and c.in_force(now)]
+def explicitly_consented(facts: Facts, now: dt.datetime, purpose: str) -> bool:
+    """Consent in force for this purpose covering this organisation, and no objection to
+    it in force."""
+    covering = [c for c in _covering(facts, purpose) if c.in_force(now)]
     if any(c.decision == "deny" for c in covering):
         return False
     return any(c.decision == "permit" for c in covering)
 
 
-def decide(facts: Facts, action: Action, now: dt.datetime) -> Decision:
+def read_decision(facts: Facts, now: dt.datetime) -> Decision:
+    """May the actor read the record, on what basis, for which purpose, and so in which
+    relation to the person."""
     if facts.role not in CARE_ROLES:
         return Decision(False, Basis.ROLE_HAS_NO_RECORD_ACCESS)
+    refusal = Basis.NOT_IN_CARE_TEAM
+    if facts.in_care_team:
+        if facts.organisation_id == facts.registered_by_id:
+            return Decision(True, Basis.OWN_ORGANISATION, Relation.REGISTERING,
+                            Purpose.DIRECT_CARE)
+        if facts.country == SE:
+            # Sammanhållen journalföring (direct care) and SIP (coordination) each need
+            # explicit consent.
+            for purpose in (Purpose.DIRECT_CARE, Purpose.COORDINATION):
+                if explicitly_consented(facts, now, purpose):
+                    return Decision(True, Basis.EXPLICIT_CONSENT, Relation.CARE_TEAM, purpose)
+            refusal = Basis.NO_CONSENT
+        else:
+            # GB and any other country default to the UK's implied-consent model.
+            if not objected(facts, now, Purpose.DIRECT_CARE):
+                return Decision(True, Basis.IMPLIED_CONSENT_DIRECT_CARE, Relation.CARE_TEAM,
+                                Purpose.DIRECT_CARE)
+            if explicitly_consented(facts, now, Purpose.COORDINATION):
+                return Decision(True, Basis.EXPLICIT_CONSENT, Relation.CARE_TEAM,
+                                Purpose.COORDINATION)
+            refusal = Basis.OBJECTED
     if facts.break_glass_until is not None and facts.break_glass_until > now:
-        return Decision(True, Basis.BREAK_GLASS)
-    if not facts.in_care_team:
-        return Decision(False, Basis.NOT_IN_CARE_TEAM)
-    if facts.organisation_id == facts.registered_by_id:
-        return Decision(True, Basis.OWN_ORGANISATION)
-    if facts.country == SE:
-        if explicitly_consented(facts, now):
-            return Decision(True, Basis.EXPLICIT_CONSENT)
-        return Decision(False, Basis.NO_CONSENT)
-    # GB and any other country default to the UK's implied-consent model.
-    if objected(facts, now):
-        return Decision(False, Basis.OBJECTED)
-    return Decision(True, Basis.IMPLIED_CONSENT_DIRECT_CARE)
+        return Decision(True, Basis.BREAK_GLASS, Relation.BREAK_GLASS, Purpose.EMERGENCY)
+    return Decision(False, refusal)
+
+
+def decide(facts: Facts, action: Action, now: dt.datetime) -> Decision:
+    """The answer for one action: the read decision, then the action's rule (its roles and
+    the relations it needs). A refused change keeps the relation, so callers can say why."""
+    read = read_decision(facts, now)
+    if not read.allowed:
+        return read
+    rule = POLICY[Action(action)]
+    if read.relation not in rule.relations:
+        basis = (Basis.BREAK_GLASS_READ_ONLY if read.relation == Relation.BREAK_GLASS
+                 else Basis.NOT_REGISTERING_ORGANISATION)
+        return Decision(False, basis, read.relation, read.purpose)
+    if facts.role not in rule.roles:
+        return Decision(False, Basis.ROLE_MAY_NOT, read.relation, read.purpose)
+    return read
+
+
+def permitted(facts: Facts, now: dt.datetime) -> frozenset[Action]:
+    """Every action the actor may take on the record (for showing only the links they
+    may follow)."""
+    return frozenset(a for a in Action if decide(facts, a, now).allowed)
 
 
 def may_break_glass(role: str) -> bool:
