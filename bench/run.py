@@ -327,8 +327,14 @@ def outer(argv: Sequence[str]) -> int:
     log("starting a throwaway PostgreSQL 15 (scripts/pg-test.sh)")
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
     signalled: list[int] = []
+    last: dict[int, float] = {}
 
     def forward(signum: int, _frame: FrameType | None) -> None:
+        # A Ctrl-C reaches us from the terminal and again from `uv run`: pass it on once.
+        now = time.monotonic()
+        if now - last.get(signum, -10.0) < 1.0:
+            return
+        last[signum] = now
         if not signalled:
             log(f"{signal.Signals(signum).name}: stopping the benchmark and everything it started")
         signalled.append(signum)
