@@ -23,7 +23,7 @@ BUDGET = {
     "person API": 10 + PG,
     "search API": 8 + PG,
     "caseload API": 8 + PG,
-    "create API": 13 + PG,
+    "create API": 14 + PG,
     "person page": 19 + PG,
     "caseload page": 12 + PG,
 }

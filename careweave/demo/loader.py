@@ -16,8 +16,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from careweave.access.backfill import backfill, live_models
-from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent
+from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent, Sharing
 from careweave.access.policy import CARE_ROLES
+from careweave.access.sharing import recompute_everyone
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
@@ -172,6 +173,7 @@ def make_personnummer(rng: random.Random, born: dt.date, *, coordination: bool =
 def reset_all() -> None:
     """Delete every person, organisation and staff account (and the audit log)."""
     TimelineEntry.objects.all().delete()
+    Sharing.objects.all().delete()
     BreakGlass.objects.all().delete()
     ApiToken.objects.all().delete()
     Consent.objects.all().delete()
@@ -243,6 +245,7 @@ def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> Dem
         builder.crowd()
         builder.history()
         backfill(models=live_models())
+        recompute_everyone()
         # Each domain app adds its part of the story (careweave.core.registry.DemoStep).
         cast = Cast(orgs=orgs, staff=members, rng=random.Random(SEED + 1),
                     today=timezone.localdate())

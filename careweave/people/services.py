@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from careweave.access import policy
+from careweave.access import policy, sharing
 from careweave.access.gate import Action, decide, people_visible_to, require
-from careweave.access.models import CareTeamMember
+from careweave.access.models import CareTeamMember, Sharing
 from careweave.access.services import lookup_refused
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_after_rollback, audit_record
@@ -265,6 +265,12 @@ def person_create(
             timeline_add(actor=actor, person_id=person.pk, kind="people.registered",
                          object_type="Person", object_id=str(person.pk),
                          data={"organisation": actor.membership.organisation.name})
+            # A new record: the registering organisation's place is its only fact.
+            Sharing.objects.bulk_create(sharing.rows_for(
+                person_id=person.pk, country=person.country,
+                registered_by_id=person.registered_by_id,
+                team=[(person.registered_by_id, timezone.localdate(), None)], consents=(),
+                now=timezone.now()))
     except IntegrityError:
         # A concurrent create took the identifier first: same answer as above.
         raise DuplicateRecord(_("A record with this identifier already exists.")) from None
@@ -406,6 +412,8 @@ def person_change_identity(
                          object_type="Person", object_id=str(person.pk),
                          data={"system": system, "before": identifiers_before.get(system, ""),
                                "after": identifiers_after.get(system, "")})
+    if "country" in changed:  # the consent rules changed with it
+        sharing.recompute([person.pk])
     for key in changed:
         if key in IDENTITY_FIELDS:
             timeline_add(actor=actor, person_id=person.pk, kind="people.identity_changed",
