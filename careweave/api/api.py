@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
 from careweave.access import api as access_api
-from careweave.api.auth import AUTH
+from careweave.api.auth import AUTH, restricted_auth
 from careweave.api.docs import LocalSwagger
 from careweave.api.problems import install
 from careweave.audit import api as audit_api
+from careweave.core.api import restriction_of
 from careweave.orgs import api as orgs_api
 from careweave.people import api as people_api
 
@@ -41,3 +42,12 @@ api = NinjaAPI(
 install(api)
 for router in ROUTERS:
     api.add_router("", router)
+
+# Operations for some actors only (core.api.only_for) check who is calling as part of
+# authentication, before any input is parsed: anyone else gets a 404.
+for _prefix, _bound in api._routers:
+    for _path_view in _bound.path_operations.values():
+        for _operation in _path_view.operations:
+            _restriction = restriction_of(_operation.view_func)
+            if _restriction is not None:
+                _operation.auth_callbacks = restricted_auth(_restriction)
