@@ -216,7 +216,9 @@ def _role_labels(roles: Iterable[str]) -> str:
 def _lock(qs: QuerySet[Any]) -> QuerySet[Any]:
     """Lock the rows on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers."""
     if connection.vendor == "postgresql":
-        return qs.select_for_update()
+        # Only the rows themselves: PostgreSQL cannot lock the nullable side of the joins
+        # that select_related makes (an organisation's area, an inviter's membership).
+        return qs.select_for_update(of=("self",))
     return qs
 
 

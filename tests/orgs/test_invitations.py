@@ -174,7 +174,8 @@ def test_accepting_makes_an_account_with_the_roles(invite) -> None:  # noqa: ANN
     assert user.email == "asa.oberg@vårdcentral.example"
     assert user.check_password(PASSWORD)
     assert user.staff_profile.two_factor_exempt is False  # real staff: 2FA at first sign-in
-    roles = set(Membership.objects.filter(user=user, is_active=True).values_list("role", "organisation__name"))
+    roles = set(Membership.objects.filter(user=user, is_active=True)
+                .values_list("role", "organisation__name"))
     assert roles == {("nurse", "Riverside Surgery"), ("coordinator", "Riverside Surgery")}
     invitation = Invitation.objects.get()
     assert invitation.accepted_by == user and invitation.accepted_at is not None
@@ -327,7 +328,7 @@ def test_the_accept_page_makes_the_account(invite, client: Client) -> None:  # n
     page = client.get(url)
     assert page.status_code == 200
     assert "Riverside Surgery" in text(page) and "Nurse" in text(page)
-    assert page["Referrer-Policy"] == "no-referrer" and page["Cache-Control"] == "no-store"
+    assert page["Referrer-Policy"] == "same-origin" and page["Cache-Control"] == "no-store"
     form = {"first_name": "Åsa", "last_name": "Öberg", "username": "åsa.öberg",
             "password": PASSWORD, "password_again": PASSWORD + "x"}
     response = client.post(url, form)
