@@ -100,14 +100,14 @@ class AcceptForm(forms.Form):
         return data
 
 
-def _area_choices(areas: Iterable[Area]) -> list[Any]:
-    """Areas grouped by country, for a select with optgroups."""
+def _area_choices(areas: Iterable[Area], none: Any) -> list[Any]:
+    """Areas grouped by country, for a select with optgroups; ``none`` first."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for area in areas:
         groups.setdefault(area.country, []).append((area.code, f"{area.name} ({area.code})"))
     labels = dict(Country.choices)
-    return [("", _("None"))] + [(str(labels.get(country, country)), options)
-                                for country, options in groups.items()]
+    return [("", none)] + [(str(labels.get(country, country)), options)
+                           for country, options in groups.items()]
 
 
 class OrganisationForm(forms.Form):
@@ -130,7 +130,7 @@ class OrganisationForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["area"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = _area_choices(areas)
+        field.choices = _area_choices(areas, _("No area"))
 
 
 class AreaForm(forms.Form):
@@ -155,4 +155,4 @@ class AreaForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["parent"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = _area_choices(areas)
+        field.choices = _area_choices(areas, _("Not part of a larger area"))

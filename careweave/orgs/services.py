@@ -33,6 +33,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from careweave.core import auditing
 from careweave.core.context import Actor
@@ -57,13 +58,13 @@ class DeliveryFailed(ServiceError):
     """The invitation e-mail could not be handed to the mail server (nothing was saved)."""
 
     status = 503
-    title = "Could not send the e-mail"
+    title = gettext_noop("Could not send the email")
 
 
 class InvitationUnusable(ServiceError):
     """The link is unknown (404), or was used, cancelled or has expired (410)."""
 
-    title = "The invitation cannot be used"
+    title = gettext_noop("The invitation cannot be used")
 
     def __init__(self, message: str, *, status: int, reason: str) -> None:
         super().__init__(message)
@@ -251,7 +252,7 @@ def _send_invitation(invitation: Invitation, link: str, inviter: Any) -> None:
         send_mail(" ".join(subject.split()), body, None, [invitation.email],
                   fail_silently=False)
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryFailed(_("The invitation e-mail could not be sent, so no invitation was "
+        raise DeliveryFailed(_("The invitation email could not be sent, so no invitation was "
                                "made. Try again later.")) from exc
 
 
