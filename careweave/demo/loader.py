@@ -21,6 +21,7 @@ from careweave.access.policy import CARE_ROLES
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
+from careweave.core.registry import registry
 from careweave.orgs.models import Area, Membership, Organisation, Role, StaffProfile
 from careweave.people import identifiers as ids
 from careweave.people.models import (
@@ -119,6 +120,27 @@ WHAT_MATTERS_SE = [
     "Att kunna gå på promenad varje dag.",
     "Att få hjälp på mitt eget språk.",
 ]
+
+
+@dataclass(frozen=True)
+class Cast:
+    """What a domain app's demo step gets: the named people (``cast.person("Arthur")``),
+    the organisations by key (``cast.orgs["riverside"]``), the staff memberships by
+    username (``cast.staff["gp.uk"]``) and an actor for a username (``cast.actor("gp.uk")``),
+    a seeded random generator and the day the demo was loaded."""
+
+    orgs: dict[str, Organisation]
+    staff: dict[str, Membership]
+    rng: random.Random
+    today: dt.date
+
+    def person(self, given: str, family: str | None = None) -> Person:
+        qs = Person.objects.filter(given_name=given)
+        return (qs.filter(family_name=family) if family else qs).get()
+
+    def actor(self, username: str) -> Actor:
+        membership = self.staff[username]
+        return Actor(user=membership.user, membership=membership)
 
 
 @dataclass
@@ -225,6 +247,11 @@ def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> Dem
         builder.crowd()
         builder.history()
         backfill(models=live_models())
+        # Each domain app adds its part of the story (careweave.core.registry.DemoStep).
+        cast = Cast(orgs=orgs, staff=members, rng=random.Random(SEED + 1),
+                    today=timezone.localdate())
+        for step in registry.demo_steps():
+            step.run(cast)
     result = DemoResult(Person.objects.count(), Organisation.objects.count(),
                         Membership.objects.count(), password)
     log(f"Loaded demo: {result.people} people, {result.organisations} organisations, "
@@ -403,8 +430,10 @@ class _Builder:
     def history(self) -> None:
         """A little past activity so access logs and reports are not empty."""
         hillside = self.members["outsider.uk"]
-        someone = Person.objects.filter(country="GB").exclude(family_name__in=["Penrose",
-                                                                             "Okafor"]).first()
+        # Deterministic (ids are random): the first by name of Riverside's registered people.
+        someone = (Person.objects.filter(country="GB", registered_by=self.orgs["riverside"])
+                   .exclude(family_name__in=["Penrose", "Okafor"])
+                   .order_by("sort_name", "birth_date").first())
         assert someone is not None
         started = self.now - dt.timedelta(days=3)
         bg = BreakGlass.objects.create(

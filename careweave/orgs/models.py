@@ -82,6 +82,7 @@ class Role(models.TextChoices):
     PRIVACY_LEAD = "privacy_lead", _("Privacy lead")
     ANALYST = "analyst", _("Analyst")
     ADMIN = "admin", _("Administrator")
+    PLATFORM_REVIEWER = "platform_reviewer", _("Platform privacy reviewer")
     ORG_ADMIN = "org_admin", _("Organisation administrator")
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
 

@@ -6,7 +6,8 @@ The services in :mod:`careweave.orgs.services` ask these before any write.
 - An **organisation administrator** (role ``org_admin``) manages the staff of the
   organisation they act for: invites people, sets their roles there, deactivates them.
   They may grant any staff role there, ``org_admin`` included (they are one), but never
-  ``platform_admin``, and nothing in another organisation. They never see a person's
+  the platform roles (``platform_admin``, ``platform_reviewer``), and nothing in another
+  organisation. They never see a person's
   record: the access policy refuses every role outside its care roles.
 - A **platform administrator** (a superuser, or role ``platform_admin``) creates and
   deactivates organisations and areas, and may invite staff with any role into any
@@ -20,11 +21,13 @@ from __future__ import annotations
 
 ORG_ADMIN = "org_admin"
 PLATFORM_ADMIN = "platform_admin"
+PLATFORM_REVIEWER = "platform_reviewer"
 
 # Roles that manage an organisation's staff (the organisation they act for).
 STAFF_ADMIN_ROLES = frozenset({ORG_ADMIN})
-# Roles that only a platform administrator may grant.
-PLATFORM_ONLY_ROLES = frozenset({PLATFORM_ADMIN})
+# Roles that only a platform administrator may grant: they reach beyond one organisation
+# (administering the platform; reviewing emergency access where nobody else does).
+PLATFORM_ONLY_ROLES = frozenset({PLATFORM_ADMIN, PLATFORM_REVIEWER})
 
 
 def is_platform_admin(role: str, *, is_superuser: bool) -> bool:

@@ -31,6 +31,7 @@ from careweave.access import policy
 from careweave.access.models import CareTeamMember, Consent
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import _LOCK_BASE, CHAINS, GENESIS, chain_for, event_digest
+from careweave.core.registry import registry
 from careweave.demo import loader as demo
 from careweave.orgs.models import Area, Membership, Organisation
 from careweave.people import identifiers as ids
@@ -233,7 +234,12 @@ class _PendingEvent:
 
 
 class _Batch:
+    """One batch of seeded people. A domain app's seed step reads ``people``, ``team``,
+    ``consents``, ``ctx.orgs``/``ctx.staff``, ``rng`` and ``now``, and writes its rows with
+    ``insert(model, objects)`` (COPY on PostgreSQL) in the batch's transaction."""
+
     def __init__(self, rng: random.Random, ctx: _Context, size: int) -> None:
+        self.insert = _insert
         self.rng = rng
         self.ctx = ctx
         self.now = timezone.now()
@@ -403,6 +409,11 @@ class _Batch:
                               [rng.choice(others)], False))
             elif r < 0.82:
                 plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], True))
+            elif r < 0.90:
+                # sammanhållen journalföring: consent for direct care, separate from SIP
+                plans.append((Consent.Purpose.DIRECT_CARE, Consent.Decision.PERMIT,
+                              [rng.choice(others)], False))
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], True))
         for purpose, decision, covered, withdrawn in plans:
             valid_from = created + (self.now - created) * rng.random() * 0.3
             withdrawn_at = valid_from + (self.now - valid_from) / 2 if withdrawn else None
@@ -546,8 +557,15 @@ def _write_batch(b: _Batch) -> dict[str, int]:
         _insert(AuditEvent, events)
         timeline = list(b.timeline())
         _insert(TimelineEntry, timeline)
+        # Each domain app adds its rows for these people (careweave.core.registry.DemoStep);
+        # a step returns {table: rows written}.
+        extra: dict[str, int] = {}
+        for step in registry.seed_steps():
+            for key, n in (step.run(b) or {}).items():
+                extra[key] = extra.get(key, 0) + n
     return {
         "people": len(b.people), "identifiers": len(b.identifiers), "care_team": len(b.team),
         "consents": len(b.consents), "consent_organisations": len(b.consent_orgs),
         "related": len(b.related), "audit_events": len(events), "timeline": len(timeline),
+        **extra,
     }

@@ -8,6 +8,7 @@ Acting as               Menu                                                   L
 care roles              My caseload, Add a person, Emergency access (roles     the caseload
                         that may break the glass)
 privacy lead            Audit log, Emergency access report                     the audit log
+platform reviewer       Emergency access report                                the report
 analyst                 Insights                                               insights
 organisation admin      Staff                                                  staff
 platform admin (or a    Organisations                                          organisations
@@ -27,6 +28,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from careweave.access.policy import CARE_ROLES, may_break_glass
+from careweave.access.services import PLATFORM_REVIEWER
 from careweave.core.context import Actor
 from careweave.orgs.services import administers_staff, is_platform_admin
 
@@ -62,6 +64,8 @@ def menu_for(actor: Actor | None) -> list[MenuItem]:
             items.append(BREAK_GLASS)
     if role == "privacy_lead":
         items += [AUDIT_LOG, BREAK_GLASS_REPORT]
+    if role == PLATFORM_REVIEWER:
+        items.append(BREAK_GLASS_REPORT)
     if role == "analyst":
         items.append(INSIGHTS)
     if administers_staff(actor):

@@ -7,8 +7,9 @@ import pytest
 from careweave.orgs import rules
 
 ALL = frozenset({"clinician", "nurse", "social_worker", "care_worker", "coordinator",
-                 "privacy_lead", "analyst", "admin", "org_admin", "platform_admin"})
-STAFF_ROLES = ALL - {"platform_admin"}
+                 "privacy_lead", "analyst", "admin", "org_admin", "platform_admin",
+                 "platform_reviewer"})
+STAFF_ROLES = ALL - {"platform_admin", "platform_reviewer"}
 
 
 @pytest.mark.parametrize(("role", "superuser", "expected"), [
@@ -47,10 +48,10 @@ def test_grantable_roles(role: str, platform: bool, expected: frozenset[str]) ->
     assert rules.grantable_roles(ALL, actor_role=role, platform_admin=platform) == expected
 
 
-def test_nobody_but_a_platform_admin_grants_platform_admin() -> None:
+def test_nobody_but_a_platform_admin_grants_the_platform_roles() -> None:
     for role in ALL:
         granted = rules.grantable_roles(ALL, actor_role=role, platform_admin=False)
-        assert "platform_admin" not in granted, role
+        assert not {"platform_admin", "platform_reviewer"} & granted, role
 
 
 @pytest.mark.parametrize(("others", "expected"), [(0, False), (1, True), (5, True)])
