@@ -613,7 +613,8 @@ def token_authenticate(raw: str) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("membership__organisation", "membership__user")
         .filter(token_hash=hash_token(raw), revoked_at__isnull=True,
-                membership__is_active=True, membership__user__is_active=True)
+                membership__is_active=True, membership__user__is_active=True,
+                membership__organisation__is_active=True)
         .first()
     )
     if token is None or (token.expires_at is not None and token.expires_at <= now):

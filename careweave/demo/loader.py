@@ -89,6 +89,8 @@ STAFF = [
     ("home.se", "Leila", "Ahmadi", [("lindgarden", Role.CARE_WORKER, "Undersköterska")]),
     ("mh.se", "Johan", "Berg", [("psyk", Role.CLINICIAN, "Sjuksköterska, psykiatri")]),
     ("privacy.se", "Maria", "Ek", [("nordstan", Role.PRIVACY_LEAD, "Dataskyddsombud")]),
+    ("orgadmin.uk", "Olivia", "Grant", [("riverside", Role.ORG_ADMIN, "Practice manager")]),
+    ("orgadmin.se", "Karin", "Lund", [("nordstan", Role.ORG_ADMIN, "Verksamhetschef")]),
 ]
 
 UK_GIVEN = ["Margaret", "John", "Patricia", "David", "Susan", "Peter", "Joan", "Michael",
@@ -239,6 +241,8 @@ def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> Dem
         StaffProfile.objects.create(user=admin, two_factor_exempt=True)
         Membership.objects.create(user=admin, organisation=orgs["riverside"], role=Role.ADMIN,
                                   job_title="System administrator")
+        Membership.objects.create(user=admin, organisation=orgs["riverside"],
+                                  role=Role.PLATFORM_ADMIN, job_title="Platform administrator")
 
         builder = _Builder(rng, orgs, areas, members)
         builder.named_cast()
