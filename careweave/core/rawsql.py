@@ -73,3 +73,19 @@ def split(row: Sequence[Any], *models: type[Model]) -> tuple[list[Sequence[Any]]
 def relate(instance: Model, name: str, other: Model | None) -> None:
     """Set a foreign key's cached object, as select_related does."""
     instance._state.fields_cache[name] = other
+
+
+def prep(model: type[Model], field: str, value: Any) -> Any:
+    """A parameter for a column, as the ORM would send it (a UUID is hex text on SQLite)."""
+    target: Any = model._meta.get_field(field)
+    return target.get_db_prep_value(value, connection, prepared=False)
+
+
+def convert(model: type[Model], field: str, value: Any) -> Any:
+    """A single column's value from the database, as the ORM would read it."""
+    for col, converters in _converters(model):
+        if col.target.name == field:
+            for converter in converters:
+                value = converter(value, col, connection)
+            return value
+    raise KeyError(field)
