@@ -140,7 +140,7 @@ def _canonical(word: str) -> str:
     (John/Jon, Sarah/Sara) count the same."""
     for old, new in _DIGRAPHS:
         word = word.replace(old, new)
-    collapsed = []
+    collapsed: list[str] = []
     for i, ch in enumerate(word):
         if ch == "h" and i > 0 and (i + 1 == len(word) or word[i + 1] not in _VOWELS):
             continue
@@ -230,7 +230,8 @@ def _name_points(family: tuple[float, Reason | None], given: tuple[float, Reason
     points = round(NAME_POINTS * (family[0] + given[0]) / 2)
     if family[1] == given[1] == Reason.SAME_NAME:
         return points, {Reason.SAME_NAME} | ({Reason.NAME_SWAPPED} if swapped else set())
-    reasons = {r for _s, r in (family, given) if r is not None and r != Reason.SAME_NAME}
+    reasons: set[Reason] = {r for _s, r in (family, given)
+                            if r is not None and r != Reason.SAME_NAME}
     if swapped:
         reasons.add(Reason.NAME_SWAPPED)
     else:
