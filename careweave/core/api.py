@@ -38,6 +38,9 @@ class ProblemOut(Schema):
         None, description="On a duplicate identifier: the existing record, if you may see it.")
     similar: list[str] | None = Field(
         None, description="On a possible duplicate: records on your caseload to check.")
+    matches: list[dict[str, Any]] | None = Field(
+        None, description="On a possible duplicate: each record's url, score (0-100), "
+        "likely, and reasons [{code, text}], most likely first.")
 
 
 # The answers every authenticated operation may give besides its own.

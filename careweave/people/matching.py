@@ -22,6 +22,7 @@ The rules are versioned (:data:`VERSION`): a stored score says which rules made 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -198,28 +199,59 @@ def _jaro_winkler(a: str, b: str) -> float:
     return jaro + prefix * 0.1 * (1 - jaro)
 
 
-def compare_name(a: str, b: str) -> tuple[float, Reason | None]:
-    """How alike two names (one part: family or given) are, from 0 to 1, and why."""
-    ta, tb = _tokens(a), _tokens(b)
-    if not ta or not tb:
+@dataclass(frozen=True)
+class _Name:
+    """A name (one part) prepared once for every comparison."""
+
+    tokens: tuple[str, ...]
+    canonical: tuple[str, ...]
+    vowels: tuple[str, ...]
+    short: int  # its group of short forms, or -1
+    joined: str  # the canonical words, for the typo measure
+    long_words: frozenset[str]  # canonical words of more than one letter
+
+
+@functools.lru_cache(maxsize=65536)
+def _prepared(name: str) -> _Name:
+    tokens = _tokens(name)
+    canonical = tuple(_canonical(t) for t in tokens)
+    return _Name(tokens=tokens, canonical=canonical,
+                 vowels=tuple(_vowel_key(t) for t in tokens),
+                 short=_SHORT.get(canonical[0], -1) if len(canonical) == 1 else -1,
+                 joined=" ".join(canonical),
+                 long_words=frozenset(c for c in canonical if len(c) > 1))
+
+
+@functools.lru_cache(maxsize=65536)
+def _similarity(a: str, b: str) -> float:
+    return _jaro_winkler(a, b)
+
+
+def compare_name(a: str, b: str, *, typos: bool = True) -> tuple[float, Reason | None]:
+    """How alike two names (one part: family or given) are, from 0 to 1, and why.
+    ``typos=False`` leaves out the (slower) measure of small spelling mistakes and initials."""
+    na, nb = _prepared(a), _prepared(b)
+    if not na.tokens or not nb.tokens:
         return 0.0, None
-    if ta == tb:
+    if na.tokens == nb.tokens:
         return 1.0, Reason.SAME_NAME
-    ca, cb = tuple(_canonical(t) for t in ta), tuple(_canonical(t) for t in tb)
-    if ca == cb:
+    if na.canonical == nb.canonical:
         return 0.95, Reason.SPELLING_VARIANT
-    if tuple(_vowel_key(t) for t in ta) == tuple(_vowel_key(t) for t in tb):
+    if na.vowels == nb.vowels:
         return 0.85, Reason.SPELLING_VARIANT
-    if len(ta) == len(tb) == 1 and _SHORT.get(ca[0], -1) == _SHORT.get(cb[0], -2):
+    if na.short >= 0 and na.short == nb.short:
         return 0.8, Reason.SHORT_FORM
-    if (len(ta) > 1 or len(tb) > 1) and {c for c in ca if len(c) > 1} & set(cb):
+    if (len(na.tokens) > 1 or len(nb.tokens) > 1) and na.long_words & nb.long_words:
         return 0.8, Reason.NAME_PART
-    similarity = _jaro_winkler(" ".join(ca), " ".join(cb))
+    if not typos:
+        return 0.0, None
+    low, high = sorted((na.joined, nb.joined))
+    similarity = _similarity(low, high)
     if similarity >= 0.9:
         return 0.75, Reason.SIMILAR_NAME
     if similarity >= 0.85:
         return 0.6, Reason.SIMILAR_NAME
-    if (len(ta[0]) == 1 or len(tb[0]) == 1) and ta[0][0] == tb[0][0]:
+    if (len(na.tokens[0]) == 1 or len(nb.tokens[0]) == 1) and na.tokens[0][0] == nb.tokens[0][0]:
         return 0.5, Reason.INITIAL
     return 0.0, None
 
@@ -294,6 +326,7 @@ def birth_date_variants(day: dt.date) -> frozenset[dt.date]:
     return frozenset(found)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_postcode(postcode: str) -> str:
     """ "rv1 4ab" and "RV14AB" are the same postcode; "411 19" and "41119" too."""
     return re.sub(r"[^0-9A-Z]", "", search_key(postcode or "").upper())
@@ -326,8 +359,10 @@ def compare(a: Demographics, b: Demographics) -> Match:
 
     direct = _name_points(compare_name(a.family_name, b.family_name),
                           compare_name(a.given_name, b.given_name))
-    swapped = _name_points(compare_name(a.family_name, b.given_name),
-                           compare_name(a.given_name, b.family_name), swapped=True)
+    # Swapped names count when they are the same names, or spelt another way: a typo
+    # on top of a swap is too far.
+    swapped = _name_points(compare_name(a.family_name, b.given_name, typos=False),
+                           compare_name(a.given_name, b.family_name, typos=False), swapped=True)
     points, reasons = swapped if swapped[0] > direct[0] else direct
 
     birth = birth_date_relation(a.birth_date, b.birth_date)

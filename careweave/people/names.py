@@ -91,8 +91,13 @@ def swedish_sort_key(family_name: str, given_name: str = "") -> str:
     return key[:_SORT_KEY_MAX]
 
 
+def sorts_swedish(language: str) -> bool:
+    """Does a reader of ``language`` ("sv", "sv-se", "en", "en-gb") expect Swedish order?"""
+    return (language or "").lower().replace("_", "-").split("-")[0] == "sv"
+
+
 def sort_key(family_name: str, given_name: str, language: str) -> str:
-    """The key a list of people sorts by for a reader of ``language`` ("sv", "en", "en-gb")."""
-    if (language or "").lower().split("-")[0] == "sv":
+    """The key a list of people sorts by for a reader of ``language``."""
+    if sorts_swedish(language):
         return swedish_sort_key(family_name, given_name)
     return search_key(f"{family_name} {given_name}")
