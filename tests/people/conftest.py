@@ -70,7 +70,7 @@ data_quality_officers_merge = pytest.mark.xfail(
 
 
 @pytest.fixture
-def arthur_again(demo, actor_for):  # noqa: ANN001, ANN201
+def arthur_again(demo, actor_for, arthur):  # noqa: ANN001, ANN201
     """Arthur registered a second time at Riverside, with no NHS number (confirmed past the
     warning), with a family member of his own."""
     from careweave.people.models import RelatedPerson
