@@ -209,6 +209,12 @@ LOGGING = {
 CAREWEAVE = {
     # Break-glass access lasts this long unless the clinician ends it earlier.
     "BREAK_GLASS_HOURS": int(os.environ.get("CAREWEAVE_BREAK_GLASS_HOURS", "4")),
+    # Emergency access to the same person: at most this many starts (renewals included) by
+    # one user in 24 hours.
+    "BREAK_GLASS_MAX_PER_DAY": int(os.environ.get("CAREWEAVE_BREAK_GLASS_MAX_PER_DAY", "3")),
+    # Refused identifier lookups (create or change hitting a record the user may not see):
+    # at most this many per user per hour, then the user must wait.
+    "LOOKUP_REFUSALS_PER_HOUR": int(os.environ.get("CAREWEAVE_LOOKUP_REFUSALS_PER_HOUR", "10")),
     # Login lockout: this many failures within the window lock the account for the window.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,

@@ -128,8 +128,8 @@ POLICY: dict[Action, Rule] = {
                                        "professionals of the registering organisation only"),
     Action.ADD_TO_CARE_TEAM: Rule(PROFESSIONAL_ROLES, _TEAM,
                                   "professionals of the registering or a care-team organisation"),
-    Action.LEAVE_CARE_TEAM: Rule(PROFESSIONAL_ROLES, frozenset({Relation.CARE_TEAM}),
-                                 "professionals of a care-team organisation, for its own place "
+    Action.LEAVE_CARE_TEAM: Rule(CARE_ROLES, frozenset({Relation.CARE_TEAM}),
+                                 "care roles of a care-team organisation, for its own place "
                                  "(the registering organisation transfers registration first)"),
     Action.END_CARE_TEAM_PLACE: Rule(PROFESSIONAL_ROLES, _REGISTERING,
                                      "professionals of the registering organisation, for another "
@@ -183,6 +183,11 @@ class Decision:
     basis: Basis
     relation: Relation = Relation.NONE
     purpose: str = ""  # the purpose the read is for (direct care, coordination, emergency)
+    # Every action the actor may take on the record (filled in by the gate).
+    permitted: frozenset[Action] = frozenset()
+
+    def may(self, action: str) -> bool:
+        return action in self.permitted
 
     def __bool__(self) -> bool:
         return self.allowed

@@ -41,6 +41,9 @@ class ProblemOut(Schema):
     matches: list[dict[str, Any]] | None = Field(
         None, description="On a possible duplicate: each record's url, score (0-100), "
         "likely, and reasons [{code, text}], most likely first.")
+    join_request: str | None = Field(
+        None, description="On an identifier held by a record you may not see: where to ask "
+        "to join the person's care team.")
 
 
 # The answers every authenticated operation may give besides its own.

@@ -399,8 +399,10 @@ class _Builder:
     def history(self) -> None:
         """A little past activity so access logs and reports are not empty."""
         hillside = self.members["outsider.uk"]
-        someone = Person.objects.filter(country="GB").exclude(family_name__in=["Penrose",
-                                                                             "Okafor"]).first()
+        # Deterministic (ids are random): the first by name of Riverside's registered people.
+        someone = (Person.objects.filter(country="GB", registered_by=self.orgs["riverside"])
+                   .exclude(family_name__in=["Penrose", "Okafor"])
+                   .order_by("sort_name", "birth_date").first())
         assert someone is not None
         started = self.now - dt.timedelta(days=3)
         bg = BreakGlass.objects.create(

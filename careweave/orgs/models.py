@@ -80,6 +80,7 @@ class Role(models.TextChoices):
     PRIVACY_LEAD = "privacy_lead", _("Privacy lead")
     ANALYST = "analyst", _("Analyst")
     ADMIN = "admin", _("Administrator")
+    PLATFORM_REVIEWER = "platform_reviewer", _("Platform privacy reviewer")
 
 
 class Membership(models.Model):

@@ -212,3 +212,7 @@ class MergeOut(Schema):
                                   "handler key: count).")
     unmerged_at: dt.datetime | None
     url: str
+class CountryIn(Input):
+    country: CountryCode
+    reason: str = Field(max_length=500, description="Why the record moves to this country's "
+                        "consent rules.")

@@ -18,4 +18,5 @@ urlpatterns = [
          name="duplicate_dismiss"),
     path("people/merges/<uuid:merge_id>/", views.merge_detail, name="merge_detail"),
     path("people/merges/<uuid:merge_id>/unmerge/", views.merge_undo, name="merge_undo"),
+    path("people/<uuid:person_id>/country/", views.change_country, name="change_country"),
 ]

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from careweave.access.gate import open_person
+from careweave.access.gate import Action, decide, open_person
 from careweave.access.pages import after_change as _after_change
 from careweave.access.pages import check_change
 from careweave.access.pages import read_person as _read_person
@@ -33,12 +33,14 @@ from careweave.core.routes import gated, staff_required
 from careweave.people import duplicates as duplicate_rules
 from careweave.people import selectors, services
 from careweave.people.forms import (
+    CountryForm,
     MergeForm,
     NetworkAddForm,
     PersonForm,
     SearchForm,
     TimelineFilterForm,
 )
+from careweave.people.identifiers import format_identifier
 from careweave.people.models import Person
 from careweave.people.selectors import MergedRecord
 from careweave.people.timeline import timeline_organisations, timeline_page
@@ -153,6 +155,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, country=country)
     similar: list[dict[str, Any]] = []
     existing: Person | None = None
+    join_identifier = ""
     status = 200
     if request.method == "POST":
         status = 400
@@ -170,10 +173,13 @@ def person_create(request: HttpRequest) -> HttpResponse:
                     similar = [{"person": p, "score": m.score, "likely": m.likely,
                                 "reasons": duplicate_rules.reason_texts(m.reasons)}
                                for p, m in exc.extra["matches"]]
+                elif exc.extra.get("join_request"):
+                    join_identifier = format_identifier(exc.extra["system"], exc.extra["value"])
                 elif exc.extra.get("system"):
                     existing = selectors.visible_by_identifier(
                         actor=actor, system=exc.extra["system"], value=exc.extra["value"])
             except ServiceError as exc:
+                status = exc.status if exc.status == 429 else status
                 apply_service_error(form, exc)
             else:
                 messages.success(request, _("%(name)s has been added.")
@@ -181,6 +187,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 return redirect("people:person_detail", person_id=person.pk)
     return render(request, "people/person_form.html", {
         "form": form, "similar": similar, "existing": existing, "creating": True,
+        "join_identifier": join_identifier,
         "show_confirm": bool(similar) or bool(request.POST.get("confirm_similar")),
     }, status=status)
 
@@ -190,18 +197,18 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
     actor = _actor(request)
     if request.method == "GET":
-        try:
-            detail = selectors.person_detail(actor=actor, person_id=person_id)
-        except MergedRecord as merged:
-            return _to_kept_record(request, merged)
-        person = detail["person"]
-        form = PersonForm(initial=PersonForm.initial_for(person), country=person.country)
+        person = _read_person(actor, person_id, action=Action.CHANGE_DEMOGRAPHICS)
+        identity = decide(actor, person, Action.CHANGE_IDENTITY).allowed
+        form = PersonForm(initial=PersonForm.initial_for(person), country=person.country,
+                          identity=identity)
         del form.fields["confirm_similar"]
         return render(request, "people/person_form.html",
-                      {"form": form, "person": person, "version": person.version})
+                      {"form": form, "person": person, "version": person.version,
+                       "identity_locked": not identity})
     # POST: the service checks access (404 on refusal) and the version (lost updates).
-    person = check_change(actor, person_id, "Person")
-    form = PersonForm(request.POST, country=person.country)
+    person = check_change(actor, person_id, "Person", Action.CHANGE_DEMOGRAPHICS)
+    identity = decide(actor, person, Action.CHANGE_IDENTITY).allowed
+    form = PersonForm(request.POST, country=person.country, identity=identity)
     del form.fields["confirm_similar"]
     status = 400
     if form.is_valid():
@@ -222,8 +229,8 @@ def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("people:person_detail", person_id=person.pk)
     return render(request, "people/person_form.html",
-                  {"form": form, "person": person, "version": request.POST.get("version", "")},
-                  status=status)
+                  {"form": form, "person": person, "version": request.POST.get("version", ""),
+                   "identity_locked": not identity}, status=status)
 
 
 
@@ -232,7 +239,7 @@ def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
 def network_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = _actor(request)
     if request.method == "POST":
-        person = check_change(actor, person_id, "RelatedPerson")
+        person = check_change(actor, person_id, "RelatedPerson", Action.CHANGE_DEMOGRAPHICS)
         form = NetworkAddForm(request.POST)
         if form.is_valid():
             try:
@@ -244,10 +251,12 @@ def network_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
                 messages.success(request, _("%(name)s has been added to the social network.")
                                  % {"name": related.name})
                 return _after_change(request, actor, person)
-        person = _read_person(actor, person_id, object_type="RelatedPerson")
+        person = _read_person(actor, person_id, object_type="RelatedPerson",
+                              action=Action.CHANGE_DEMOGRAPHICS)
         return render(request, "people/network_add.html",
                       {"person": person, "form": form}, status=400)
-    person = _read_person(actor, person_id, object_type="RelatedPerson")
+    person = _read_person(actor, person_id, object_type="RelatedPerson",
+                          action=Action.CHANGE_DEMOGRAPHICS)
     return render(request, "people/network_add.html",
                   {"person": person, "form": NetworkAddForm()})
 
@@ -334,3 +343,34 @@ def merge_undo(request: HttpRequest, merge_id: uuid.UUID) -> HttpResponse:
     messages.success(request, _("The merge has been undone: %(name)s has a record of their "
                                 "own again.") % {"name": merge.merged.display_name})
     return redirect("people:merge_detail", merge_id=merge.pk)
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def change_country(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    """The registering organisation moves the record to another country's consent rules,
+    with a reason."""
+    actor = _actor(request)
+    person = _read_person(actor, person_id, action=Action.CHANGE_IDENTITY)
+    form = CountryForm(request.POST or None, initial={"country": person.country})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                version = int(request.POST.get("version", ""))
+            except ValueError:
+                version = -1
+            try:
+                services.person_change_country(actor=actor, person_id=person.pk,
+                                               expected_version=version, **form.cleaned_data)
+            except StaleVersion as exc:
+                status = 412
+                form.add_error(None, exc.message)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("The country has been changed."))
+                return _after_change(request, actor, person)
+    return render(request, "people/change_country.html",
+                  {"person": person, "form": form, "version": person.version}, status=status)

@@ -403,6 +403,11 @@ class _Batch:
                               [rng.choice(others)], False))
             elif r < 0.82:
                 plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], True))
+            elif r < 0.90:
+                # sammanhållen journalföring: consent for direct care, separate from SIP
+                plans.append((Consent.Purpose.DIRECT_CARE, Consent.Decision.PERMIT,
+                              [rng.choice(others)], False))
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], True))
         for purpose, decision, covered, withdrawn in plans:
             valid_from = created + (self.now - created) * rng.random() * 0.3
             withdrawn_at = valid_from + (self.now - valid_from) / 2 if withdrawn else None

@@ -27,8 +27,11 @@ class Command(BaseCommand):
         if not 1 <= batch <= 10_000:
             raise CommandError("--batch must be between 1 and 10000.")
         ensure_database(stdout=self.stdout, migrate=False)
-        result = scan(batch=batch, log=lambda line: (self.stdout.write(line),
-                                                     self.stdout.flush()))
+        result = scan(batch=batch, log=self._log)
         self.stdout.write(self.style.SUCCESS(
             f"Checked {result['people']:,} people: {result['pairs']:,} possible duplicate "
             f"pairs, {result['removed']:,} no longer found removed."))
+
+    def _log(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
