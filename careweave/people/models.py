@@ -62,8 +62,10 @@ class Person(models.Model):
     )
     # Set when a data-quality review merged this record into another (PersonMerge): the
     # record is kept so that the merge can be undone, but is never listed or opened.
+    # Nearly always NULL: only a partial index (below), so that the planner never prefers a
+    # scan of "merged_into IS NULL" to the caseload's keyset index.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", editable=False)
+                                    related_name="+", editable=False, db_index=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,6 +74,8 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["sort_name", "id"], name="person_sort_idx"),
             models.Index(fields=["sort_name_sv", "id"], name="person_sort_sv_idx"),
+            models.Index(fields=["merged_into"], name="person_merged_into_idx",
+                         condition=models.Q(merged_into__isnull=False)),
             models.Index(fields=["search_name"], name="person_search_idx"),
             models.Index(fields=["birth_date"], name="person_birth_idx"),
         ]
@@ -192,8 +196,11 @@ class DuplicateCandidate(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique constraint (person_a first) and duplicate_person_b_idx.
+    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)
+    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)
     score = models.PositiveSmallIntegerField()
     reasons = models.JSONField(default=list)
     rules_version = models.PositiveSmallIntegerField()

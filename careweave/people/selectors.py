@@ -9,7 +9,15 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_rela
 from django.utils.translation import get_language
 
 from careweave.access import policy
-from careweave.access.gate import AccessDenied, Action, Basis, decide, deny, open_person
+from careweave.access.gate import (
+    AccessDenied,
+    Action,
+    Basis,
+    ProbeExists,
+    decide,
+    deny,
+    open_person,
+)
 from careweave.access.gate import people_visible_to as gate_people_visible_to
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
@@ -174,9 +182,13 @@ def duplicate_pairs(*, actor: Actor, cursor: str | None = None,
     _data_quality_only(actor, "DuplicateCandidate")
     size = max(1, min(size, 100))
     with atomic():
-        visible = people_visible_to(actor).values("pk")
-        qs = (DuplicateCandidate.objects
-              .filter(dismissed_at__isnull=True, person_a__in=visible, person_b__in=visible)
+        # Walk the open pairs by score (duplicate_open_idx) and probe each person's
+        # visibility through the index: the cost follows the pairs read, never the size of
+        # the caseload (an IN over the visible people may build the whole caseload first).
+        visible = people_visible_to(actor)
+        qs = (DuplicateCandidate.objects.filter(dismissed_at__isnull=True)
+              .filter(ProbeExists(visible.filter(pk=OuterRef("person_a_id"))),
+                      ProbeExists(visible.filter(pk=OuterRef("person_b_id"))))
               .select_related("person_a__registered_by", "person_b__registered_by"))
         page = keyset_page(qs, fields=("score", "id"), cursor=cursor, size=size,
                            descending=True)

@@ -84,7 +84,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='person',
             name='merged_into',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person'),
+            field=models.ForeignKey(blank=True, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person'),
+        ),
+        migrations.AddIndex(
+            model_name='person',
+            index=models.Index(condition=models.Q(('merged_into__isnull', False)), fields=['merged_into'], name='person_merged_into_idx'),
         ),
         migrations.AddField(
             model_name='person',
@@ -109,12 +113,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='duplicatecandidate',
             name='person_a',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person'),
         ),
         migrations.AddField(
             model_name='duplicatecandidate',
             name='person_b',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person'),
         ),
         migrations.AddField(
             model_name='personmerge',
