@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def arthur_twice(demo_live):  # noqa: ANN001, ANN201
+def arthur_twice(demo_live):  # noqa: ANN001, ANN201, F811
     """A coordinator at Riverside, and Arthur registered there a second time."""
     from django.contrib.auth import get_user_model
 
