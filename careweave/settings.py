@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "careweave.people",
     "careweave.access",
     "careweave.audit",
+    "careweave.insights",
     "careweave.web",
     "careweave.api",
     "careweave.demo",
@@ -198,6 +199,26 @@ TASKS = {
     }
 }
 
+# E-mail (staff invitations). The demo and development print messages on the console;
+# anything else sends them through the SMTP server configured here.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG or INSECURE_HTTP
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+try:
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+except ValueError:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("EMAIL_PORT must be a port number.") from None
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_flag("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Careweave <careweave@localhost>")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -221,4 +242,6 @@ CAREWEAVE = {
     # Audit can be turned off only for the benchmark's audit-overhead comparison.
     "AUDIT_ENABLED": not env_flag("CAREWEAVE_BENCH_AUDIT_OFF"),
     "PAGE_SIZE": 25,
+    # A staff invitation link works once, for this many days.
+    "INVITATION_DAYS": int(os.environ.get("CAREWEAVE_INVITATION_DAYS", "7")),
 }

@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from careweave.access import policy
-from careweave.access.models import BreakGlass, CareTeamMember, Consent
+from careweave.access.models import BreakGlass, CareTeamMember, Consent, Sharing
 from careweave.access.policy import Action, Basis, ConsentFact, Decision, Facts
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
@@ -294,12 +294,28 @@ def _covering(org_id: uuid.UUID) -> Q:
 
 def people_visible_to(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Person]:
     """Everyone on the actor's organisation's care teams whose record the actor may read:
-    the same rule as :func:`careweave.access.policy.read_decision`, as a query (a test
-    checks the two agree on every person of the demo and of a seeded population).
+    one probe per candidate person into the sharing summary (``access.models.Sharing``),
+    which the services keep exact with the same pure rule the gate applies
+    (:func:`careweave.access.policy.visibility_intervals`). The seed and access-table tests
+    check that this list and :func:`decide` agree for every person.
 
     Break-glass access is deliberately not included: it opens one record, it does
     not put anybody on a caseload.
     """
+    if actor.membership is None or actor.role not in policy.CARE_ROLES:
+        return Person.objects.none()
+    now = now or timezone.now()
+    org_id = actor.organisation_id
+    assert org_id is not None
+    shared = Sharing.objects.filter(person=OuterRef("pk"), organisation_id=org_id,
+                                    valid_from__lte=now).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+    return Person.objects.filter(ProbeExists(shared))
+
+
+def people_visible_by_rule(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Person]:
+    """The read rule itself as a query, without the sharing summary: the reference the
+    tests compare the summary with (it probes care team and consents per person)."""
     if actor.membership is None or actor.role not in policy.CARE_ROLES:
         return Person.objects.none()
     now = now or timezone.now()

@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careweave.access import policy
+from careweave.access import policy, sharing
 from careweave.access.gate import Action, Basis, check, decide, deny, require
 from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent, JoinRequest
 from careweave.audit.models import AuditEvent
@@ -165,6 +165,7 @@ def care_team_add(
                      data={"organisation": org.name, "role": role,
                            "staff": staff.user.get_full_name() if staff else "",
                            "start_date": start.isoformat(), "on_request": bool(on_request)})
+        sharing.recompute([person.pk])
     return member
 
 
@@ -210,6 +211,7 @@ def care_team_end(
                      object_type="CareTeamMember", object_id=str(member.pk),
                      data={"organisation": member.organisation.name, "role": member.role,
                            "reason": reason, "end_date": member.end_date.isoformat()})
+        sharing.recompute([person.pk])
     return member
 
 
@@ -241,6 +243,7 @@ def transfer_registration(*, actor: Actor, person_id: uuid.UUID | str,
         timeline_add(actor=actor, person_id=person.pk, kind="access.registration_transferred",
                      object_type="Person", object_id=str(person.pk),
                      data={"before": before.name, "after": after.name, "reason": reason})
+        sharing.recompute([person.pk])
     person.refresh_from_db()
     return person
 
@@ -307,6 +310,7 @@ def consent_record(
         timeline_add(actor=actor, person_id=person.pk, kind="access.consent_recorded",
                      object_type="Consent", object_id=str(consent.pk),
                      data=consent_summary(consent, [o.name for o in orgs]))
+        sharing.recompute([person.pk])
     return consent
 
 
@@ -336,6 +340,7 @@ def consent_withdraw(*, actor: Actor, consent_id: uuid.UUID | str, reason: str =
                      object_type="Consent", object_id=str(consent.pk),
                      data={**consent_summary(consent, [o.name for o in consent.organisations.all()]),
                            "reason": reason})
+        sharing.recompute([person.pk])
     return consent
 
 
@@ -608,7 +613,8 @@ def token_authenticate(raw: str) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("membership__organisation", "membership__user")
         .filter(token_hash=hash_token(raw), revoked_at__isnull=True,
-                membership__is_active=True, membership__user__is_active=True)
+                membership__is_active=True, membership__user__is_active=True,
+                membership__organisation__is_active=True)
         .first()
     )
     if token is None or (token.expires_at is not None and token.expires_at <= now):

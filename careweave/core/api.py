@@ -7,7 +7,9 @@ domain routers import only this module, so that their dependencies point inward.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from ninja import Schema
@@ -56,3 +58,36 @@ def actor_of(request: HttpRequest) -> Actor:
     actor = request.auth  # type: ignore[attr-defined]
     assert isinstance(actor, Actor)
     return actor
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+RESTRICTION_ATTR = "careweave_restriction"
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Who may call an operation at all, and what a refusal is recorded as."""
+
+    allows: Callable[[Actor], bool]
+    object_type: str
+    basis: str
+
+
+def only_for(allows: Callable[[Actor], bool], *, object_type: str,
+             basis: str) -> Callable[[F], F]:
+    """An operation for some actors only (administrators). Put it under ``@router.<method>``.
+
+    The shell checks it as part of authentication (``careweave.api.api``), before the
+    request's input is even parsed: anyone else gets the same audited 404 as for a path
+    that does not exist, whatever they send, so nobody learns that the operation does
+    anything. The services check again (the pages and the CLI call them too)."""
+
+    def mark(view: F) -> F:
+        setattr(view, RESTRICTION_ATTR, Restriction(allows, object_type, basis))
+        return view
+
+    return mark
+
+
+def restriction_of(view: Callable[..., Any]) -> Restriction | None:
+    return getattr(view, RESTRICTION_ATTR, None)

@@ -14,7 +14,10 @@ An app contributes, from its ``AppConfig.ready()``:
   ("Safety flag", "Review overdue"), loaded for a whole page at once;
 - **merge handlers** (:class:`MergeHandler`): when a data-quality review merges record B
   into record A, each app moves its own person-keyed rows from B to A and says exactly
-  which ones moved; an unmerge gives that list back so the app can put them back.
+  which ones moved; an unmerge gives that list back so the app can put them back;
+- **demo and seed steps** (:class:`DemoStep`): what the app adds to ``careweave demo`` (the
+  named cast's records) and to ``careweave seed`` (its rows at scale), so that the demo and
+  the seeder never import a domain app.
 
 Like Django admin's site registry or Wagtail's hooks, registration is explicit and
 ordered; a key can be registered once. Tests use :meth:`Registry.temporarily` to add an
@@ -101,12 +104,25 @@ class MergeHandler:
     app: str = ""
 
 
+@dataclass(frozen=True)
+class DemoStep:
+    key: str
+    # demo: run(cast) after the people, organisations and staff exist; ``cast`` gives the
+    # named people, organisations and staff (careweave.demo.loader.Cast).
+    # seed: run(batch) for each batch of seeded people (careweave.seed.generator).
+    run: Callable[[Any], Any]
+    order: int = 100
+    app: str = ""
+
+
 @dataclass
 class Registry:
     _panels: dict[str, Panel] = field(default_factory=dict)
     _kinds: dict[str, TimelineKind] = field(default_factory=dict)
     _flags: dict[str, CaseloadFlag] = field(default_factory=dict)
     _merge_handlers: dict[str, MergeHandler] = field(default_factory=dict)
+    _demo: dict[str, DemoStep] = field(default_factory=dict)
+    _seed: dict[str, DemoStep] = field(default_factory=dict)
 
     # -- registering ---------------------------------------------------------------------
 
@@ -128,6 +144,12 @@ class Registry:
 
     def merge_handler(self, handler: MergeHandler) -> MergeHandler:
         return self._add(self._merge_handlers, handler)
+
+    def demo_step(self, step: DemoStep) -> DemoStep:
+        return self._add(self._demo, step)
+
+    def seed_step(self, step: DemoStep) -> DemoStep:
+        return self._add(self._seed, step)
 
     @contextlib.contextmanager
     def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag | MergeHandler,
@@ -166,6 +188,12 @@ class Registry:
 
     def merge_handler_of(self, key: str) -> MergeHandler | None:
         return self._merge_handlers.get(key)
+
+    def demo_steps(self) -> list[DemoStep]:
+        return sorted(self._demo.values(), key=lambda d: (d.order, d.key))
+
+    def seed_steps(self) -> list[DemoStep]:
+        return sorted(self._seed.values(), key=lambda d: (d.order, d.key))
 
 
 registry = Registry()

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from careweave.access import policy
+from careweave.access import policy, sharing
 from careweave.access.gate import Action, Basis, decide, deny, people_visible_to, require
-from careweave.access.models import CareTeamMember
+from careweave.access.models import CareTeamMember, Sharing
 from careweave.access.services import lookup_refused
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_after_rollback, audit_record
@@ -294,6 +294,12 @@ def person_create(
             timeline_add(actor=actor, person_id=person.pk, kind="people.registered",
                          object_type="Person", object_id=str(person.pk),
                          data={"organisation": actor.membership.organisation.name})
+            # A new record: the registering organisation's place is its only fact.
+            Sharing.objects.bulk_create(sharing.rows_for(
+                person_id=person.pk, country=person.country,
+                registered_by_id=person.registered_by_id,
+                team=[(person.registered_by_id, timezone.localdate(), None)], consents=(),
+                now=timezone.now()))
             duplicates.refresh_pairs(person)
     except IntegrityError:
         # A concurrent create took the identifier first: same answer as above.
@@ -450,6 +456,8 @@ def person_change_identity(
                          object_type="Person", object_id=str(person.pk),
                          data={"system": system, "before": identifiers_before.get(system, ""),
                                "after": identifiers_after.get(system, "")})
+    if "country" in changed:  # the consent rules changed with it
+        sharing.recompute([person.pk])
     for key in changed:
         if key in IDENTITY_FIELDS:
             timeline_add(actor=actor, person_id=person.pk, kind="people.identity_changed",
@@ -602,6 +610,8 @@ def person_merge(*, actor: Actor, survivor_id: uuid.UUID | str,
             duplicates.demographics_of(merged, ident_rows.get(merged.pk, ())))
         moved = {handler.key: handler.move(merged.pk, survivor.pk)
                  for handler in registry.merge_handlers()}
+        # Who may read each record follows its care team and consents, which just moved.
+        sharing.recompute([survivor.pk, merged.pk])
         now = timezone.now()
         merged.merged_into = survivor
         merged.version += 1
@@ -668,6 +678,7 @@ def person_unmerge(*, actor: Actor, merge_id: uuid.UUID | str) -> PersonMerge:
         merged.save(update_fields=["merged_into", "version", "updated_at"])
         survivor.version += 1
         survivor.save(update_fields=["version", "updated_at"])
+        sharing.recompute([survivor.pk, merged.pk])
         merge.unmerged_at = timezone.now()
         merge.unmerged_by = actor.membership
         merge.save(update_fields=["unmerged_at", "unmerged_by"])

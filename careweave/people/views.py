@@ -20,10 +20,11 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from careweave.access.gate import Action, decide, open_person
+from careweave.access.gate import Action, Basis, decide, deny, open_person
 from careweave.access.pages import after_change as _after_change
 from careweave.access.pages import check_change
 from careweave.access.pages import read_person as _read_person
+from careweave.access.policy import CARE_ROLES
 from careweave.core.errors import DuplicateRecord, ServiceError, StaleVersion
 from careweave.core.forms import apply_service_error
 from careweave.core.pages import actor_of as _actor
@@ -50,6 +51,10 @@ from careweave.people.timeline import timeline_organisations, timeline_page
 @require_http_methods(["GET"])
 def caseload(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
+    if actor.role not in CARE_ROLES:
+        # Privacy leads, analysts and administrators have no caseload (they land on their
+        # own pages): the same audited 404 as for any page that is not theirs.
+        deny(actor, None, "search", Basis.ROLE_HAS_NO_RECORD_ACCESS, "Person", "")
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     cursor = request.GET.get("cursor") or None

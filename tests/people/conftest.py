@@ -96,3 +96,18 @@ def pair_of(demo) -> Callable[..., object]:  # noqa: ANN001
                                                                          person_b=a))
 
     return get
+
+
+def on_team(person, organisation: str, role: str, *, start: dt.date = dt.date(2026, 1, 1),  # noqa: ANN001, ANN201
+            end: dt.date | None = None):
+    """A care-team place written as a test fixture, with the sharing summary recomputed as
+    the access services would in the same transaction."""
+    from careweave.access import sharing
+    from careweave.access.models import CareTeamMember
+    from careweave.orgs.models import Organisation
+
+    member = CareTeamMember.objects.create(
+        person=person, organisation=Organisation.objects.get(name=organisation), role=role,
+        start_date=start, end_date=end)
+    sharing.recompute([person.pk])
+    return member

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from careweave.access import sharing
 from careweave.access.gate import AccessDenied
 from careweave.access.models import BreakGlass, CareTeamMember, Consent
 from careweave.audit.models import AuditEvent
@@ -26,7 +27,7 @@ from careweave.people.models import (
 )
 from careweave.people.selectors import caseload
 from careweave.people.services import person_create, person_merge, person_unmerge
-from tests.people.conftest import data_quality_officers_merge
+from tests.people.conftest import data_quality_officers_merge, on_team
 from tests.support import ApiClient, assert_problem, messages_of, text
 from tests.support import sign_in as support_sign_in
 
@@ -52,14 +53,14 @@ def org(name: str) -> Organisation:
 @pytest.fixture
 def second_arthur(arthur_again, coordinator):  # noqa: ANN001, ANN201
     """The second record, with a hospital place and a consent of its own."""
-    CareTeamMember.objects.create(person=arthur_again, organisation=org("St Mary's Hospital"),
-                                  role="Ward", start_date=dt.date(2026, 1, 5))
+    on_team(arthur_again, "St Mary's Hospital", "Ward", start=dt.date(2026, 1, 5))
     consent = Consent.objects.create(
         person=arthur_again, purpose=Consent.Purpose.COORDINATION,
         decision=Consent.Decision.PERMIT, given_by=Consent.GivenBy.PERSON,
         method=Consent.Method.VERBAL, valid_from=timezone.now() - dt.timedelta(days=3),
         covers_all_organisations=True, recorded_by=coordinator.membership)
     assert consent.pk
+    sharing.recompute([arthur_again.pk])
     return arthur_again
 
 
@@ -155,6 +156,18 @@ def test_the_merged_record_leaves_every_list_and_leads_to_the_one_kept(
     assert_problem(response, 404)
 
 
+def test_after_an_unmerge_each_record_is_on_its_own_caseloads_again(
+    arthur, second_arthur, coordinator, actor_for,  # noqa: ANN001
+) -> None:
+    merge = person_merge(actor=coordinator, survivor_id=arthur.pk, merged_id=second_arthur.pk)
+    person_unmerge(actor=coordinator, merge_id=merge.pk)
+    gp, hospital = actor_for("gp.uk"), actor_for("hosp.uk")
+    assert {p.pk for p in caseload(actor=gp, q="penrose").items} == {arthur.pk,
+                                                                     second_arthur.pk}
+    # St Mary's is on the second record's team only, as before the merge
+    assert [p.pk for p in caseload(actor=hospital, q="penrose").items] == [second_arthur.pk]
+
+
 def test_emergency_access_stays_with_the_merged_record(
     arthur, second_arthur, coordinator, actor_for, login_as,  # noqa: ANN001
 ) -> None:
@@ -195,9 +208,7 @@ def test_others_may_not_merge_and_nothing_moves(arthur, second_arthur, actor_for
 def test_a_coordinator_of_another_organisation_on_the_team_may_not_merge(
     arthur, second_arthur, council_coordinator,  # noqa: ANN001
 ) -> None:
-    CareTeamMember.objects.create(person=second_arthur, role="Social worker",
-                                  organisation=org("Northshire Council Adult Social Care"),
-                                  start_date=dt.date(2026, 1, 1))
+    on_team(second_arthur, "Northshire Council Adult Social Care", "Social worker")
     with pytest.raises(AccessDenied):
         person_merge(actor=council_coordinator, survivor_id=arthur.pk,
                      merged_id=second_arthur.pk)
@@ -208,8 +219,7 @@ def test_only_records_the_organisation_registered_both_of(arthur, coordinator,  
                                                            actor_for) -> None:
     council_arthur = person_create(actor=actor_for("sw.uk"), confirm_similar=True, data={
         "given_name": "Arthur", "family_name": "Penrose", "birth_date": "1934-05-02"})
-    CareTeamMember.objects.create(person=council_arthur, organisation=org("Riverside Surgery"),
-                                  role="GP", start_date=dt.date(2026, 1, 1))
+    on_team(council_arthur, "Riverside Surgery", "GP")
     with pytest.raises(AccessDenied):
         person_merge(actor=coordinator, survivor_id=arthur.pk, merged_id=council_arthur.pk)
 
@@ -378,9 +388,7 @@ def test_merge_pages_are_404_for_others(arthur, second_arthur, coordinator, pair
 def test_another_organisation_on_both_teams_sees_the_pair_but_cannot_merge(
     arthur, second_arthur, council_coordinator, pair_of,  # noqa: ANN001
 ) -> None:
-    CareTeamMember.objects.create(person=second_arthur, role="Social worker",
-                                  organisation=org("Northshire Council Adult Social Care"),
-                                  start_date=dt.date(2026, 1, 1))
+    on_team(second_arthur, "Northshire Council Adult Social Care", "Social worker")
     client = sign_in(council_coordinator)
     pair = pair_of(arthur, second_arthur)
     page = client.get(f"/people/duplicates/{pair.pk}/")
