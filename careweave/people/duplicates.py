@@ -121,6 +121,21 @@ def _pair(x: Any, y: Any) -> tuple[Any, Any]:
     return (x, y) if x < y else (y, x)
 
 
+def store_pairs(person: Person, found: Iterable[tuple[Person, Match]], *,
+                now: dt.datetime | None = None) -> int:
+    """Pairs for a new record, from matches already found (no query when there are none)."""
+    now = now or timezone.now()
+    rows = []
+    for other, match in found:
+        a, b = _pair(person.pk, other.pk)
+        rows.append(DuplicateCandidate(person_a_id=a, person_b_id=b, score=match.score,
+                                       reasons=[str(r) for r in match.reasons],
+                                       rules_version=matching.VERSION, found_at=now))
+    if rows:
+        DuplicateCandidate.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
 def refresh_pairs(person: Person, *, now: dt.datetime | None = None) -> int:
     """Bring the stored pairs of ``person`` up to date with its demographics: pairs that no
     longer match go (unless dismissed: a dismissal stays), scores change, new pairs come.

@@ -257,11 +257,16 @@ def person_create(
         existing = find_by_identifier(ident.system, ident.value)
         if existing is not None:
             raise identifier_in_use(actor, existing, ident.system, ident.value)
-    if not confirm_similar:
-        similar = similar_people(actor=actor, given_name=fields["given_name"],
-                                 family_name=fields["family_name"],
-                                 birth_date=fields["birth_date"],
-                                 postcode=fields.get("postcode", ""), identifiers=idents)
+    # Everyone who may be this person, in one indexed query: the warning names those the
+    # actor may see; the stored pairs (for the data-quality list) include everyone.
+    probe = Demographics(given_name=fields["given_name"], family_name=fields["family_name"],
+                         birth_date=fields["birth_date"], postcode=fields.get("postcode", ""),
+                         identifiers=frozenset((i.system, i.value) for i in idents))
+    found = duplicates.matches(Person.objects.all(), probe)
+    if found and not confirm_similar:
+        visible = set(people_visible_to(actor).filter(pk__in=[p.pk for p, _m in found])
+                      .values_list("pk", flat=True))
+        similar = [(p, m) for p, m in found if p.pk in visible][:5]
         if similar:
             raise DuplicateRecord(
                 _("Someone who may be the same person is already on your caseload. Check "
@@ -300,7 +305,7 @@ def person_create(
                 registered_by_id=person.registered_by_id,
                 team=[(person.registered_by_id, timezone.localdate(), None)], consents=(),
                 now=timezone.now()))
-            duplicates.refresh_pairs(person)
+            duplicates.store_pairs(person, found)
     except IntegrityError:
         # A concurrent create took the identifier first: same answer as above.
         raise DuplicateRecord(_("A record with this identifier already exists.")) from None

@@ -79,10 +79,12 @@ def test_no_warning_for_someone_else(actor_for, arthur) -> None:  # noqa: ANN001
     person_create(actor=gp, data=ARTHUR_AGAIN, identifiers=[("nhs", "401 023 2137")])
 
 
-def test_only_people_the_actor_may_see_are_named(actor_for, arthur) -> None:  # noqa: ANN001
+def test_only_people_the_actor_may_see_are_named(actor_for, arthur, pair_of) -> None:  # noqa: ANN001
     # Hillside does not care for Arthur: no warning, nothing learnt about him.
     created = person_create(actor=actor_for("outsider.uk"), data=ARTHUR_AGAIN)
     assert created.registered_by.name == "Hillside Medical Practice"
+    # the pair is still kept, for whoever may see both records
+    assert pair_of(arthur, created).score == 90
 
 
 def test_the_candidates_are_an_indexed_probe_by_date_of_birth(
