@@ -573,6 +573,10 @@ def staff_set_roles(*, actor: Actor, user_id: Any, roles: Any) -> list[Membershi
         for role in sorted(removed):
             by_role[role].is_active = False
             by_role[role].save(update_fields=["is_active"])
+            # Its API tokens end for good: reactivating the role later does not bring them
+            # back (the access app owns tokens; this is the reverse relation to them).
+            by_role[role].tokens.filter(revoked_at__isnull=True).update(
+                revoked_at=timezone.now())
         if added or removed:
             auditing.record(actor=actor, action="update", object_type="Membership",
                             object_id=str(member.pk),

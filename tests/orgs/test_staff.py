@@ -204,9 +204,12 @@ def test_a_deactivated_membership_and_its_tokens_stop_at_once(alice, page_as) ->
     assert_problem(api.get("/me"), 401)
     assert gp.get("/caseload/").status_code in (302, 403)
     assert "/acting-as/" in gp.get("/caseload/")["Location"]
-    # reactivating the role brings the same membership back
+    # reactivating the role brings the same membership back, but not its old tokens
     services.staff_set_roles(actor=alice, user_id=user_id("gp.uk"), roles=["clinician"])
-    assert api.get("/me").status_code == 200
+    assert gp.get("/caseload/").status_code == 200
+    assert_problem(api.get("/me"), 401)
+    _token, fresh = token_create(membership=membership_of("gp.uk"), name="again")
+    assert ApiClient(fresh).get("/me").status_code == 200
 
 
 def test_tokens_stop_when_their_organisation_is_deactivated(api_for) -> None:  # noqa: ANN001
@@ -384,3 +387,20 @@ def test_another_organisations_admin_gets_404_from_the_api(api_for) -> None:  # 
 def test_anonymous_callers_get_401(anonymous) -> None:  # noqa: ANN001
     assert_problem(anonymous.get("/staff"), 401)
     assert_problem(anonymous.post("/staff/invitations", {}), 401)
+
+
+def test_deactivating_a_role_ends_its_api_tokens_for_good(actor_for, demo) -> None:  # noqa: ANN001
+    from careweave.access.services import token_authenticate, token_create
+    from careweave.orgs import services
+    from careweave.orgs.models import Membership
+
+    nurse = Membership.objects.filter(organisation__name="Riverside Surgery",
+                                      role__in=["clinician", "nurse"]).exclude(
+        user__username__in=["orgadmin.uk", "privacy.uk", "admin"]).first()
+    _token, raw = token_create(membership=nurse, name="test")
+    assert token_authenticate(raw) is not None
+    admin = actor_for("orgadmin.uk")
+    services.staff_set_roles(actor=admin, user_id=nurse.user_id, roles=[])
+    assert token_authenticate(raw) is None
+    services.staff_set_roles(actor=admin, user_id=nurse.user_id, roles=[nurse.role])
+    assert token_authenticate(raw) is None
