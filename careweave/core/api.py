@@ -40,6 +40,9 @@ class ProblemOut(Schema):
         None, description="On a duplicate identifier: the existing record, if you may see it.")
     similar: list[str] | None = Field(
         None, description="On a possible duplicate: records on your caseload to check.")
+    matches: list[dict[str, Any]] | None = Field(
+        None, description="On a possible duplicate: each record's url, score (0-100), "
+        "likely, and reasons [{code, text}], most likely first.")
     join_request: str | None = Field(
         None, description="On an identifier held by a record you may not see: where to ask "
         "to join the person's care team.")

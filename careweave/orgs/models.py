@@ -79,6 +79,7 @@ class Role(models.TextChoices):
     SOCIAL_WORKER = "social_worker", _("Social worker")
     CARE_WORKER = "care_worker", _("Care worker")
     COORDINATOR = "coordinator", _("Care coordinator")
+    DATA_QUALITY = "data_quality", _("Data quality officer")
     PRIVACY_LEAD = "privacy_lead", _("Privacy lead")
     ANALYST = "analyst", _("Analyst")
     ADMIN = "admin", _("Administrator")
