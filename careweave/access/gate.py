@@ -361,7 +361,12 @@ def people_visible_to(actor: Actor, *, now: dt.datetime | None = None) -> QueryS
     Break-glass access is deliberately not included: it opens one record, it does
     not put anybody on a caseload.
     """
-    if actor.membership is None or actor.role not in policy.CARE_ROLES:
+    if actor.membership is None:
+        return Person.objects.none()
+    if actor.role not in policy.CARE_ROLES:
+        if actor.role in policy.DATA_QUALITY_ROLES:  # the records their organisation holds
+            return Person.objects.filter(registered_by_id=actor.organisation_id,
+                                         merged_into__isnull=True)
         return Person.objects.none()
     now = now or timezone.now()
     org_id = actor.organisation_id

@@ -86,6 +86,7 @@ class Purpose(StrEnum):
     DIRECT_CARE = "direct_care"
     COORDINATION = "coordination"
     EMERGENCY = "emergency_care"
+    DATA_QUALITY = "data_quality"  # finding and merging duplicate records
 
 
 class Basis(StrEnum):
@@ -118,9 +119,10 @@ _TEAM = frozenset({Relation.REGISTERING, Relation.CARE_TEAM})
 _REGISTERING = frozenset({Relation.REGISTERING})
 
 POLICY: dict[Action, Rule] = {
-    Action.READ: Rule(CARE_ROLES, _READERS,
+    Action.READ: Rule(CARE_ROLES | DATA_QUALITY_ROLES, _READERS,
                       "care roles of the registering organisation, of care-team organisations "
-                      "with a basis to share, or with emergency access in force"),
+                      "with a basis to share, or with emergency access in force; data-quality "
+                      "officers of the registering organisation"),
     Action.CHANGE_DEMOGRAPHICS: Rule(CARE_ROLES, _TEAM,
                                      "care roles of the registering or a care-team organisation"),
     Action.CHANGE_IDENTITY: Rule(PROFESSIONAL_ROLES, _REGISTERING,
@@ -225,6 +227,11 @@ def read_decision(facts: Facts, now: dt.datetime) -> Decision:
     """May the actor read the record, on what basis, for which purpose, and so in which
     relation to the person."""
     if facts.role not in CARE_ROLES:
+        if facts.role in DATA_QUALITY_ROLES and facts.organisation_id == facts.registered_by_id:
+            # A data-quality officer reads the records their organisation registered (to
+            # find and merge duplicates), whether or not it is on the care team now.
+            return Decision(True, Basis.OWN_ORGANISATION, Relation.REGISTERING,
+                            Purpose.DATA_QUALITY)
         return Decision(False, Basis.ROLE_HAS_NO_RECORD_ACCESS)
     refusal = Basis.NOT_IN_CARE_TEAM
     if facts.in_care_team:

@@ -153,7 +153,7 @@ PROFESSIONALS = CARE - {"care_worker"}
 ROLES = sorted(CARE | {"privacy_lead", "analyst", "admin", "data_quality"})
 
 EXPECTED: dict[Action, dict[str, set[str]]] = {
-    Action.READ: {"R": CARE, "T": CARE, "B": CARE},
+    Action.READ: {"R": CARE | {"data_quality"}, "T": CARE, "B": CARE},
     Action.CHANGE_DEMOGRAPHICS: {"R": CARE, "T": CARE, "B": set()},
     Action.CHANGE_IDENTITY: {"R": PROFESSIONALS, "T": set(), "B": set()},
     Action.TRANSFER_REGISTRATION: {"R": PROFESSIONALS, "T": set(), "B": set()},
@@ -162,7 +162,7 @@ EXPECTED: dict[Action, dict[str, set[str]]] = {
     Action.END_CARE_TEAM_PLACE: {"R": PROFESSIONALS, "T": set(), "B": set()},
     Action.RECORD_CONSENT: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
     Action.DECIDE_JOIN_REQUEST: {"R": PROFESSIONALS, "T": set(), "B": set()},
-    Action.MERGE_RECORDS: {"R": {"coordinator"}, "T": set(), "B": set()},
+    Action.MERGE_RECORDS: {"R": {"coordinator", "data_quality"}, "T": set(), "B": set()},
     Action.CHANGE: {"R": CARE, "T": CARE, "B": set()},
 }
 
