@@ -107,19 +107,31 @@ def get_person(request: HttpRequest, person_id: uuid.UUID,
                       basis=str(detail["decision"].basis))
 
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+# One entity-tag (RFC 9110, section 8.8.3): optionally weak, then a quoted opaque tag.
+_ENTITY_TAG = re.compile(r'^(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"$')
+_VERSION = re.compile(r"^(?:0|[1-9][0-9]{0,17})$")
 
 
-def expected_version(if_match: str | None) -> int | None:
-    """The version named by If-Match: required (428), and it must look like our ETags."""
-    if not if_match or not if_match.strip():
+def expected_version(if_match: str | None) -> int:
+    """The version If-Match names. Required, and it must name a version:
+
+    - missing, empty or ``*`` (which names none, so cannot protect against a lost update):
+      428 Precondition Required (RFC 6585);
+    - anything that is not one of our ETags (``W/"3"``, or ``"3"``; compared weakly) is a
+      condition that cannot hold: 412 Precondition Failed, as RFC 9110 section 13.1.1 says
+      for a field value that is not an entity-tag. A list of several tags is refused the
+      same way (send the one you read), and so is a version that is not the current one
+      (the service's 412, with ``current_version``).
+    """
+    value = (if_match or "").strip()
+    if not value or value == "*":
         raise PreconditionRequired()
-    value = if_match.strip()
-    if value == "*":
-        return None
-    match = _ETAG.match(value)
+    match = _ENTITY_TAG.match(value)
     if match is None:
         raise HttpError(412, _("If-Match must be the ETag you read, like W/\"3\"."))
+    if _VERSION.match(match.group(1)) is None:
+        raise HttpError(412, _("If-Match does not name a version of this record: send the "
+                               "ETag you read, like W/\"3\"."))
     return int(match.group(1))
 
 
