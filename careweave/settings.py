@@ -125,12 +125,19 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{Path.cwd() / 'careweave.sqlite3'}"),
-        conn_max_age=env_int("CAREWEAVE_CONN_MAX_AGE", 60),
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("DATABASE_URL", f"sqlite:///{Path.cwd() / 'careweave.sqlite3'}"),
+            conn_max_age=env_int("CAREWEAVE_CONN_MAX_AGE", 60),
+        )
+    }
+except ValueError:  # an unknown scheme or a malformed URL (never echoed: it may hold a password)
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not a database URL this service knows. Use "
+        "sqlite:///path/to/file.sqlite3 or postgres://user:password@host:port/name.") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
