@@ -14,13 +14,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router
 from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field
 
 from careweave.access.gate import Basis, decide, open_person
-from careweave.core.api import ERRORS, ProblemOut, actor_of
+from careweave.core.api import ERRORS, ProblemOut, QueryIn, actor_of
 from careweave.core.errors import DuplicateRecord, ValidationFailed
 from careweave.core.registry import registry
 from careweave.people.schemas import (
@@ -42,7 +42,7 @@ from careweave.people.timeline import timeline_page
 
 router = Router(tags=["people"])
 
-class CaseloadQuery(Schema):
+class CaseloadQuery(QueryIn):
     q: str = Field("", max_length=100, description="A name, or an NHS number, personnummer "
                    "or samordningsnummer.")
     cursor: str | None = Field(None, max_length=500, description="next_cursor of the last page.")
@@ -151,7 +151,11 @@ def update_person(
     person_id: uuid.UUID,
     payload: PersonPatchIn,
     response: HttpResponse,
-    if_match: str | None = Header(None, alias="If-Match"),  # noqa: B008
+    if_match: str | None = Header(  # noqa: B008
+        None, alias="If-Match",
+        description='Required: the ETag of your last read, W/"3" (or "3"). Without it, or '
+                    "with *, the answer is 428; with any other value that is not the current "
+                    "version, 412."),
 ) -> dict[str, Any]:
     actor = actor_of(request)
     version = expected_version(if_match)
@@ -165,7 +169,7 @@ def update_person(
 
 
 
-class TimelineQuery(Schema):
+class TimelineQuery(QueryIn):
     kind: list[str] = Field(default_factory=list, max_length=20,
                             description="Only these kinds (repeat the parameter for several).")
     organisation: uuid.UUID | None = Field(None, description="Only changes made by this "
