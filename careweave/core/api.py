@@ -100,19 +100,29 @@ class QueryIn(Schema):
         return value
 
 
+def _kinds(annotation: Any) -> set[Any]:
+    """The plain types an annotation allows (unions and Annotated unwrapped)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kinds(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return set().union(*(_kinds(arg) for arg in get_args(annotation)))
+    return {origin or annotation}
+
+
 def _type_message(annotation: Any) -> str:
     from django.utils.translation import gettext as _
 
-    text = str(annotation)
-    if "datetime" in text:
+    kinds = _kinds(annotation)
+    if dt.datetime in kinds:
         return _("Enter a date and time like 2026-12-01T09:30:00Z.")
-    if "date" in text:
+    if dt.date in kinds:
         return _("Enter a date like 2026-12-01.")
-    if "bool" in text:
+    if bool in kinds:
         return _("Enter true or false.")
-    if "int" in text or "float" in text:
+    if kinds & {int, float}:
         return _("Enter a number.")
-    if "list" in text:
+    if kinds & {list, tuple, set, frozenset}:
         return _("Enter a list.")
     return _("Enter a value of the right type.")
 

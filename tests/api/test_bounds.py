@@ -272,3 +272,37 @@ def test_the_openapi_description_documents_problems_and_bounds(anonymous) -> Non
                 assert {"403", "413", "415", "422"} <= set(responses), (method, path)
     patch = schema["paths"]["/api/v1/people/{person_id}"]["patch"]["responses"]
     assert {"409", "412", "428"} <= set(patch)
+
+
+# -- JSON as described: no lax coercion ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({**NEW_PERSON, "birth_date": 0}, "birth_date"),
+    ({**NEW_PERSON, "birth_date": "19500403"}, "birth_date"),
+    ({**NEW_PERSON, "interpreter_needed": "yes"}, "interpreter_needed"),
+    ({**NEW_PERSON, "interpreter_needed": 1}, "interpreter_needed"),
+    ({**NEW_PERSON, "given_name": 42}, "given_name"),
+    ({**NEW_PERSON, "country": ["GB"]}, "country"),
+    ({**NEW_PERSON, "identifiers": {"system": "nhs"}}, "identifiers"),
+])
+def test_values_must_have_the_described_json_type(api_as, body: dict, field: str) -> None:  # noqa: ANN001
+    problem = assert_problem(api_as("gp.uk").post("/people", body), 422)
+    assert field in problem["errors"], problem["errors"]
+    assert people_named("Åkesson") == 0
+
+
+def test_a_consent_date_given_as_a_number_is_refused(api_as, arthur) -> None:  # noqa: ANN001
+    """0 used to be taken for 1 January 1970."""
+    problem = assert_problem(api_as("gp.uk").post(f"/people/{arthur.pk}/consents", {
+        "purpose": "direct_care", "decision": "permit", "valid_from": 0}), 422)
+    assert problem["errors"]["valid_from"] == [
+        "Enter a date and time like 2026-12-01T09:30:00Z."]
+
+
+@pytest.mark.parametrize("value", ["0", "1700000000", "tomorrow"])
+def test_query_dates_must_be_dates(api_as, value: str) -> None:  # noqa: ANN001
+    privacy = api_as("privacy.uk", org="Riverside Surgery")
+    assert privacy.get("/audit?to=2026-12-01").status_code == 200
+    problem = assert_problem(privacy.get(f"/audit?to={value}"), 422)
+    assert problem["errors"]["to"] == ["Enter a date like 2026-12-01."]
