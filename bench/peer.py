@@ -222,14 +222,27 @@ def careweave_ops(load: ModuleType, gnuhealth: ModuleType, base_url: str, token:
     return {"read": read, "search": search, "create": create}
 
 
+HITS_CAP = 1000  # matches counted per term on Careweave (pages of 100 over the API)
+
+
 def search_hits(load: ModuleType, gnuhealth: ModuleType, base_url: str, token: str,
                 rpc: Any) -> tuple[float, float]:
-    """Mean number of matches per search term on each side (Careweave counted up to 100)."""
+    """Mean number of matches per search term on each side (Careweave's counted up to
+    HITS_CAP by paging through the API, which has no count)."""
     cw, ghn = [], []
     for term in gnuhealth.search_terms():
-        st, _h, obj = load.client(base_url).json(
-            "GET", f"/api/v1/people?q={quote(term)}&size=100", headers={"Authorization": token})
-        cw.append(len(obj["items"]) if st == 200 and isinstance(obj, dict) else 0)
+        n, cursor = 0, ""
+        while n < HITS_CAP:
+            path = f"/api/v1/people?q={quote(term)}&size=100" + (
+                f"&cursor={quote(cursor)}" if cursor else "")
+            st, _h, obj = load.client(base_url).json("GET", path, headers={"Authorization": token})
+            if st != 200 or not isinstance(obj, dict):
+                break
+            n += len(obj.get("items") or [])
+            cursor = obj.get("next_cursor") or ""
+            if not cursor:
+                break
+        cw.append(min(n, HITS_CAP))
         if rpc is not None:
             ghn.append(rpc.call("model.party.party.search_count",
                                 [("is_person", "=", True), ("lastname", "ilike", term + "%")]))

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "careweave.people",
     "careweave.access",
     "careweave.audit",
+    "careweave.insights",
     "careweave.web",
     "careweave.api",
     "careweave.demo",
@@ -230,6 +231,26 @@ TASKS = {
     }
 }
 
+# E-mail (staff invitations). The demo and development print messages on the console;
+# anything else sends them through the SMTP server configured here.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG or INSECURE_HTTP
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+try:
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+except ValueError:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("EMAIL_PORT must be a port number.") from None
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_flag("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Careweave <careweave@localhost>")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -241,6 +262,12 @@ LOGGING = {
 CAREWEAVE = {
     # Break-glass access lasts this long unless the clinician ends it earlier.
     "BREAK_GLASS_HOURS": env_int("CAREWEAVE_BREAK_GLASS_HOURS", 4, minimum=1),
+    # Emergency access to the same person: at most this many starts (renewals included) by
+    # one user in 24 hours.
+    "BREAK_GLASS_MAX_PER_DAY": env_int("CAREWEAVE_BREAK_GLASS_MAX_PER_DAY", 3, minimum=1),
+    # Refused identifier lookups (create or change hitting a record the user may not see):
+    # at most this many per user per hour, then the user must wait.
+    "LOOKUP_REFUSALS_PER_HOUR": env_int("CAREWEAVE_LOOKUP_REFUSALS_PER_HOUR", 10, minimum=1),
     # Login lockout: this many failures within the window lock the account for the window.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
@@ -248,4 +275,6 @@ CAREWEAVE = {
     "AUDIT_ENABLED": not env_flag("CAREWEAVE_BENCH_AUDIT_OFF"),
     "PAGE_SIZE": 25,
     "MAX_BODY_BYTES": MAX_BODY_BYTES,
+    # A staff invitation link works once, for this many days.
+    "INVITATION_DAYS": env_int("CAREWEAVE_INVITATION_DAYS", 7, minimum=1),
 }

@@ -12,30 +12,52 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
 from ninja.responses import Status
+from pydantic import Field
 
-from careweave.access.gate import Basis, deny, open_person
-from careweave.access.models import CareTeamMember, Consent
+from careweave.access.gate import Basis, consent_facts, deny, open_person
+from careweave.access.models import CareTeamMember, Consent, JoinRequest
+from careweave.access.panels import who_can_see
 from careweave.access.schemas import (
+    AcceptedOut,
     BreakGlassIn,
     BreakGlassOut,
     CareTeamAddIn,
     CareTeamMemberOut,
     ConsentIn,
     ConsentOut,
+    JoinDecisionIn,
+    JoinRequestIn,
+    JoinRequestOut,
+    JoinRequestPage,
     ReasonIn,
+    RegistrationOut,
+    TransferIn,
 )
-from careweave.access.serializers import break_glass_out, care_team_member_out, consent_out
+from careweave.access.serializers import (
+    break_glass_out,
+    care_team_member_out,
+    consent_out,
+    join_request_out,
+)
 from careweave.access.services import (
     break_glass_start,
     care_team_add,
     care_team_end,
     consent_record,
     consent_withdraw,
+    join_request_create,
+    join_request_decide,
+    join_requests_to_decide,
+    transfer_registration,
 )
 from careweave.core.api import ERRORS, ProblemOut, actor_of
 from careweave.core.context import Actor
+from careweave.core.pagination import keyset_page
+from careweave.orgs.serializers import organisation_ref
 
 router = Router(tags=["care team and consent"])
 
@@ -59,7 +81,15 @@ def list_care_team(request: HttpRequest, person_id: uuid.UUID) -> list[dict[str,
         .select_related("organisation", "staff__user")
         .order_by("end_date", "start_date", "id")
     )
-    return [care_team_member_out(m) for m in members]
+    now = timezone.now()
+    consents = consent_facts(person.pk)
+    out = []
+    for m in members:
+        active = m.end_date is None or m.end_date > timezone.localdate(now)
+        sharing = who_can_see(person, m.organisation_id, consents, now) if active else None
+        out.append(care_team_member_out(
+            m, registering=m.organisation_id == person.registered_by_id, sharing=sharing))
+    return out
 
 
 @router.post("/people/{person_id}/care-team",
@@ -143,3 +173,61 @@ def start_break_glass(request: HttpRequest, payload: BreakGlassIn) -> Status[dic
     bg = break_glass_start(actor=actor_of(request), reason=payload.reason,
                            person_id=payload.person_id, identifier=payload.identifier)
     return Status(201, break_glass_out(bg))
+
+
+
+# -- the registration ------------------------------------------------------------------------
+
+
+@router.post("/people/{person_id}/registration", response={200: RegistrationOut, **ERRORS},
+             url_name="registration_transfer",
+             summary="Transfer the registration to another care-team organisation")
+def transfer(request: HttpRequest, person_id: uuid.UUID, payload: TransferIn) -> dict[str, Any]:
+    person = transfer_registration(actor=actor_of(request), person_id=person_id,
+                                   organisation_id=payload.organisation_id,
+                                   reason=payload.reason)
+    return {"person_id": person.pk, "registered_by": organisation_ref(person.registered_by)}
+
+
+# -- requests to join a care team ------------------------------------------------------------
+
+
+@router.post("/care-team-requests", response={202: AcceptedOut, 403: ProblemOut,
+                                              429: ProblemOut, **ERRORS},
+             url_name="join_request_create", tags=["care-team requests"],
+             summary="Ask to join the care team of the person with this identifier")
+def create_join_request(request: HttpRequest, payload: JoinRequestIn) -> Status[dict[str, Any]]:
+    join_request_create(actor=actor_of(request), identifier=payload.identifier,
+                        role=payload.role, reason=payload.reason)
+    return Status(202, {"detail": _(
+        "Your request has been sent. If an organisation holds a record with this identifier, "
+        "it will decide; the person then appears on your caseload.")})
+
+
+class PageQuery(Schema):
+    cursor: str | None = Field(None, max_length=500)
+    size: int = Field(50, ge=1, le=200)
+
+
+@router.get("/care-team-requests", response={200: JoinRequestPage, **ERRORS},
+            url_name="join_request_list", tags=["care-team requests"],
+            summary="Requests waiting for your organisation's decision")
+def list_join_requests(request: HttpRequest, paging: Query[PageQuery]) -> dict[str, Any]:
+    qs = join_requests_to_decide(actor_of(request))
+    page = keyset_page(qs, fields=("created_at", "id"), cursor=paging.cursor, size=paging.size)
+    return {"items": [join_request_out(r) for r in page.items],
+            "next_cursor": page.next_cursor}
+
+
+@router.post("/care-team-requests/{request_id}/decision",
+             response={200: JoinRequestOut, **ERRORS}, url_name="join_request_decide",
+             tags=["care-team requests"], summary="Accept or decline a request to join")
+def decide_join_request(request: HttpRequest, request_id: uuid.UUID,
+                        payload: JoinDecisionIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    if not join_requests_to_decide(actor).filter(pk=request_id).exists():
+        deny(actor, None, "update", Basis.NOT_FOUND, "JoinRequest", str(request_id))
+    decided = join_request_decide(actor=actor, request_id=request_id,
+                                  accept=payload.decision == "accept", note=payload.note)
+    decided = JoinRequest.objects.select_related("person", "organisation").get(pk=decided.pk)
+    return join_request_out(decided)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from careweave.access import policy
 from careweave.access.models import CareTeamMember, Consent
 from careweave.access.services import MIN_REASON
 from careweave.core.forms import DateField, start_of_day
@@ -33,16 +34,26 @@ def organisation_choices(country: str) -> list[tuple[str, list[tuple[str, str]]]
     return sorted(groups.items())
 
 
-def staff_choices(country: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Staff of the active organisations in ``country``: "Name — Role", grouped by organisation."""
+def staff_choices(country: str, organisation_id: str | None = None
+                  ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Staff who can be named on a care team: people in a care role (no privacy leads,
+    analysts or administrators), each once per organisation, "Name — Role", grouped by
+    organisation; only the chosen organisation's when one is chosen."""
     groups: dict[str, list[tuple[str, str]]] = {}
     rows = (
         Membership.objects.filter(is_active=True, user__is_active=True,
-                                  organisation__is_active=True, organisation__country=country)
+                                  organisation__is_active=True, organisation__country=country,
+                                  role__in=policy.CARE_ROLES)
         .select_related("user", "organisation")
-        .order_by("organisation__name", "user__last_name", "user__first_name")
+        .order_by("organisation__name", "user__last_name", "user__first_name", "role")
     )
+    if organisation_id:
+        rows = rows.filter(organisation_id=organisation_id)
+    seen: set[tuple[Any, Any]] = set()
     for m in rows:
+        if (m.organisation_id, m.user_id) in seen:
+            continue
+        seen.add((m.organisation_id, m.user_id))
         name = m.user.get_full_name() or m.user.get_username()
         label = f"{name} — {m.get_role_display()}"
         if m.job_title:
@@ -73,15 +84,29 @@ class CareTeamAddForm(forms.Form):
         help_text=_("For example, 27 3 2026. Leave blank for today."),
     )
 
-    def __init__(self, *args: Any, country: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, country: str, chosen_organisation: str | None = None,
+                 refresh_url: str = "", **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("start_date", timezone.localdate())
         super().__init__(*args, **kwargs)
         field = self.fields["organisation_id"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("Choose an organisation")), *organisation_choices(country)]
+        valid = {value for _group, options in field.choices[1:]  # type: ignore[misc]
+                 for value, _label in options}
+        chosen = chosen_organisation if chosen_organisation in valid else None
+        if chosen and not self.is_bound:
+            self.initial["organisation_id"] = chosen
         staff = self.fields["staff_membership_id"]
         assert isinstance(staff, forms.ChoiceField)
-        staff.choices = [("", _("No named staff member")), *staff_choices(country)]
+        # With JavaScript, choosing the organisation narrows the staff list (htmx asks the
+        # page again); without it, the list is every organisation's, grouped.
+        staff.choices = [("", _("No named staff member")), *staff_choices(country, chosen)]
+        if refresh_url:
+            field.widget.attrs.update({
+                "hx-get": refresh_url, "hx-trigger": "change", "hx-target": "#staff-field",
+                "hx-select": "#staff-field", "hx-swap": "outerHTML",
+                "hx-include": "[name=organisation_id]",
+            })
 
 
 class CareTeamEndForm(forms.Form):
@@ -221,3 +246,46 @@ class BreakGlassForm(forms.Form):
             self.add_error("identifier", _("Enter the person's NHS number, personnummer or "
                                            "samordningsnummer."))
         return data
+
+
+class TransferRegistrationForm(forms.Form):
+    organisation_id = forms.ChoiceField(
+        label=_("Which organisation will hold the registration?"), widget=forms.RadioSelect,
+        error_messages={"required": _("Choose an organisation on the care team."),
+                        "invalid_choice": _("Choose an organisation on the care team.")})
+    reason = forms.CharField(
+        label=_("Why is the registration moving?"), max_length=500, widget=forms.Textarea,
+        help_text=_("For example: registered with a new GP practice."),
+        error_messages={"required": _("Enter the reason for the transfer.")})
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation_id"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+
+class JoinRequestForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("NHS number, personnummer or samordningsnummer"), max_length=40,
+        error_messages={"required": _("Enter the person's identifier.")})
+    role = forms.CharField(
+        label=_("Your organisation's role in the care team"), max_length=100,
+        help_text=_("For example: GP, ward, social worker, home care."),
+        error_messages={"required": _("Enter your organisation's role in the care team.")})
+    reason = forms.CharField(
+        label=_("Why does your organisation need to join the care team?"), max_length=1000,
+        widget=forms.Textarea,
+        help_text=_("The organisation that holds the record reads this before it decides."),
+        error_messages={"required": _("Enter the reason.")})
+
+
+class JoinDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Your decision"), widget=forms.RadioSelect,
+        choices=[("accept", _("Accept: add the organisation to the care team")),
+                 ("decline", _("Decline"))],
+        error_messages={"required": _("Choose accept or decline."),
+                        "invalid_choice": _("Choose accept or decline.")})
+    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False,
+                           widget=forms.Textarea)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import replace
 from typing import Any, NoReturn
 
 from django.db import connection, transaction
@@ -21,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from careweave.access import policy
-from careweave.access.models import BreakGlass, CareTeamMember, Consent
+from careweave.access.models import BreakGlass, CareTeamMember, Consent, Sharing
 from careweave.access.policy import Action, Basis, ConsentFact, Decision, Facts
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
@@ -34,6 +35,7 @@ __all__ = [
     "Action",
     "Basis",
     "Decision",
+    "check",
     "decide",
     "deny",
     "open_person",
@@ -168,8 +170,12 @@ def facts_for(actor: Actor, person: Person, now: dt.datetime) -> Facts:
 def decide(
     actor: Actor, person: Person, action: Action = Action.READ, *, now: dt.datetime | None = None
 ) -> Decision:
+    """The policy's answer for this actor, person and action, with every action the actor
+    may take on the record (``decision.permitted``, for showing only the links they may
+    follow), from one set of facts."""
     now = now or timezone.now()
-    return policy.decide(facts_for(actor, person, now), action, now)
+    facts = facts_for(actor, person, now)
+    return replace(policy.decide(facts, action, now), permitted=policy.permitted(facts, now))
 
 
 def require(
@@ -211,6 +217,18 @@ def require(
     return person, decision
 
 
+def check(
+    actor: Actor, person: Person, action: Action, *, audit_action: str = "update",
+    object_type: str = "Person", object_id: str = "",
+) -> Decision:
+    """The decision for ``action`` on a person already loaded (by :func:`require` for
+    reading, say): refuse with AccessDenied (404) when the policy says no."""
+    decision = decide(actor, person, action)
+    if not decision.allowed:
+        deny(actor, person.pk, audit_action, decision.basis, object_type, object_id)
+    return decision
+
+
 def deny(
     actor: Actor, pid: uuid.UUID | None, action: str, basis: Basis, object_type: str,
     object_id: str,
@@ -232,10 +250,12 @@ def open_person(
     object_id: str = "",
     purpose: str = "",
     detail: dict[str, Any] | None = None,
+    action: Action = Action.READ,
 ) -> tuple[Person, Decision]:
-    """Read access to a person's record, audited in the same transaction."""
+    """Read access to a person's record, audited in the same transaction. ``action``: the
+    page shows a form for that action (a change), so the actor must be allowed it too."""
     with atomic():
-        person, decision = require(actor, person_id, Action.READ, audit_action="read",
+        person, decision = require(actor, person_id, action, audit_action="read",
                                    object_type=object_type, object_id=object_id)
         audit_record(
             actor=actor,
@@ -243,15 +263,11 @@ def open_person(
             person_id=person.pk,
             object_type=object_type,
             object_id=object_id or str(person.pk),
-            purpose=purpose or default_purpose(person),
+            purpose=purpose or decision.purpose or "direct_care",
             legal_basis=str(decision.basis),
             detail=detail,
         )
     return person, decision
-
-
-def default_purpose(person: Person) -> str:
-    return "direct_care"
 
 
 # -- the same rule as a query ----------------------------------------------------------------
@@ -277,11 +293,29 @@ def _covering(org_id: uuid.UUID) -> Q:
 
 
 def people_visible_to(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Person]:
-    """Everyone on the actor's organisation's care teams whose record the actor may see.
+    """Everyone on the actor's organisation's care teams whose record the actor may read:
+    one probe per candidate person into the sharing summary (``access.models.Sharing``),
+    which the services keep exact with the same pure rule the gate applies
+    (:func:`careweave.access.policy.visibility_intervals`). The seed and access-table tests
+    check that this list and :func:`decide` agree for every person.
 
     Break-glass access is deliberately not included: it opens one record, it does
     not put anybody on a caseload.
     """
+    if actor.membership is None or actor.role not in policy.CARE_ROLES:
+        return Person.objects.none()
+    now = now or timezone.now()
+    org_id = actor.organisation_id
+    assert org_id is not None
+    shared = Sharing.objects.filter(person=OuterRef("pk"), organisation_id=org_id,
+                                    valid_from__lte=now).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+    return Person.objects.filter(ProbeExists(shared))
+
+
+def people_visible_by_rule(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Person]:
+    """The read rule itself as a query, without the sharing summary: the reference the
+    tests compare the summary with (it probes care team and consents per person)."""
     if actor.membership is None or actor.role not in policy.CARE_ROLES:
         return Person.objects.none()
     now = now or timezone.now()
@@ -295,12 +329,24 @@ def people_visible_to(actor: Actor, *, now: dt.datetime | None = None) -> QueryS
     in_force = Q(withdrawn_at__isnull=True, valid_from__lte=now) & (
         Q(valid_to__isnull=True) | Q(valid_to__gt=now)
     )
-    deny_in_force = ProbeExists(consents.filter(in_force, decision=Consent.Decision.DENY))
-    permit_in_force = ProbeExists(consents.filter(in_force, decision=Consent.Decision.PERMIT))
-    permit_withdrawn = ProbeExists(
-        consents.filter(decision=Consent.Decision.PERMIT, withdrawn_at__isnull=False)
-    )
+
+    def deny_in_force(purpose: str) -> ProbeExists:
+        return ProbeExists(consents.filter(in_force, purpose=purpose,
+                                           decision=Consent.Decision.DENY))
+
+    def permit_in_force(purpose: str) -> ProbeExists:
+        return ProbeExists(consents.filter(in_force, purpose=purpose,
+                                           decision=Consent.Decision.PERMIT))
+
+    def consented(purpose: str) -> Q:
+        return Q(permit_in_force(purpose)) & ~Q(deny_in_force(purpose))
+
+    direct, coordination = policy.Purpose.DIRECT_CARE, policy.Purpose.COORDINATION
+    withdrawn_direct = ProbeExists(consents.filter(purpose=direct, decision=Consent.Decision.PERMIT,
+                                                   withdrawn_at__isnull=False))
+    objected_direct = Q(deny_in_force(direct)) | (Q(withdrawn_direct)
+                                                 & ~Q(permit_in_force(direct)))
     own = Q(registered_by_id=org_id)
-    uk_ok = ~Q(country=policy.SE) & ~deny_in_force & ~(permit_withdrawn & ~permit_in_force)
-    se_ok = Q(country=policy.SE) & permit_in_force & ~deny_in_force
+    uk_ok = ~Q(country=policy.SE) & (~objected_direct | consented(coordination))
+    se_ok = Q(country=policy.SE) & (consented(direct) | consented(coordination))
     return Person.objects.filter(in_team).filter(own | uk_ok | se_ok)

@@ -130,3 +130,67 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class JoinRequest(models.Model):
+    """A request by an organisation to join a person's care team, made after it tried to
+    register someone whose identifier is already held by another organisation. The
+    requester is told nothing about the record; the registering organisation decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="join_requests")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role in the care team"), max_length=100)
+    reason = models.CharField(_("reason"), max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "status"], name="join_person_idx"),
+            models.Index(fields=["status", "created_at", "id"], name="join_pending_idx",
+                         condition=models.Q(status="pending")),
+        ]
+        constraints = [
+            # One open request per organisation and person: a second is the same request.
+            models.UniqueConstraint(fields=["person", "organisation"],
+                                    condition=models.Q(status="pending"),
+                                    name="join_one_pending"),
+        ]
+
+
+class Sharing(models.Model):
+    """When an organisation's care staff may read a person's record, as intervals: the
+    sharing summary the caseload and search use, so that "who is on my caseload" is one
+    index probe per person instead of the whole consent rule in SQL.
+
+    Kept up to date, in the same transaction, by every service that changes what the rule
+    depends on (care team, consent, registration, country); computed by the same pure
+    policy the gate uses (``careweave.access.policy.visibility_intervals``), so it is exact
+    at every moment, future consents and end dates included. Emergency access is not in
+    it: it opens one record and puts nobody on a caseload. Single-record decisions still go
+    through the full rule (``gate.decide``).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "organisation", "valid_from"],
+                         name="sharing_person_org_idx"),
+            models.Index(fields=["organisation", "person"], name="sharing_org_person_idx"),
+        ]

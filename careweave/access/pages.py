@@ -18,16 +18,19 @@ from careweave.core.context import Actor
 from careweave.people.models import Person
 
 
-def read_person(actor: Actor, person_id: Any, *, object_type: str = "Person") -> Person:
-    """The person, for showing a page about them: the gate decides, the read is audited."""
-    person, _decision = open_person(actor, person_id, object_type=object_type)
+def read_person(actor: Actor, person_id: Any, *, object_type: str = "Person",
+                action: Action = Action.READ) -> Person:
+    """The person, for showing a page about them (with a form for ``action``, if it is a
+    change): the gate decides, the read is audited."""
+    person, _decision = open_person(actor, person_id, object_type=object_type, action=action)
     return person
 
 
-def check_change(actor: Actor, person_id: Any, object_type: str) -> Person:
-    """Before handling a change: may this actor change this person's record? (404 if not;
-    the service that makes the change audits it)"""
-    person, _decision = require(actor, person_id, Action.CHANGE, audit_action="update",
+def check_change(actor: Actor, person_id: Any, object_type: str,
+                 action: Action = Action.CHANGE) -> Person:
+    """Before handling a change: may this actor take this action on this person's record?
+    (404 if not; the service that makes the change audits it)"""
+    person, _decision = require(actor, person_id, action, audit_action="update",
                                 object_type=object_type)
     return person
 

@@ -11,34 +11,68 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from careweave.access.models import CareTeamMember, Consent
+from careweave.access import policy
+from careweave.access.gate import consent_facts
+from careweave.access.models import CareTeamMember, Consent, JoinRequest
+from careweave.access.policy import Action
 from careweave.core.registry import Panel, TimelineKind, registry
 
 # -- panels ----------------------------------------------------------------------------------
 
 
+def who_can_see(person: Any, organisation_id: Any, consents: tuple[Any, ...],
+                now: dt.datetime) -> policy.Decision:
+    """Whether a care professional of this care-team organisation can read the record now,
+    and on what basis: the same pure rule the gate applies."""
+    facts = policy.Facts(country=person.country, role="clinician",
+                         organisation_id=str(organisation_id),
+                         registered_by_id=str(person.registered_by_id), in_care_team=True,
+                         consents=consents)
+    return policy.read_decision(facts, now)
+
+
 def care_team_panel(actor: Any, person: Any, decision: Any) -> dict[str, Any]:
-    """The care team, current and past: one query (organisation and staff joined)."""
-    today = timezone.localdate()
+    """The care team, current and past, who of it can see the record now and why, and the
+    requests to join it (for the registering organisation): three queries."""
+    now = timezone.now()
+    today = timezone.localdate(now)
     team = list(
         CareTeamMember.objects.filter(person=person)
         .select_related("organisation", "staff__user")
         .order_by("end_date", "start_date", "id")
     )
+    consents = consent_facts(person.pk)
+    active = []
+    for member in team:
+        if member.end_date is not None and member.end_date < today:
+            continue
+        registering = member.organisation_id == person.registered_by_id
+        own = member.organisation_id == actor.organisation_id
+        may_end = not registering and decision.may(
+            Action.LEAVE_CARE_TEAM if own else Action.END_CARE_TEAM_PLACE)
+        active.append({"member": member, "may_end": may_end,
+                       "sharing": who_can_see(person, member.organisation_id, consents, now)})
+    requests = []
+    if decision.may(Action.DECIDE_JOIN_REQUEST):
+        requests = list(JoinRequest.objects.filter(person=person,
+                                                   status=JoinRequest.Status.PENDING)
+                        .select_related("organisation").order_by("created_at"))
     return {
-        "active_team": [m for m in team if m.end_date is None or m.end_date >= today],
+        "active_team": active,
         "ended_team": [m for m in team if m.end_date is not None and m.end_date < today],
+        "join_requests": requests,
     }
 
 
 def consent_panel(actor: Any, person: Any, decision: Any) -> dict[str, Any]:
-    """The consent decisions: two queries (organisations covered, prefetched)."""
+    """The consent decisions, withdrawn ones included with who withdrew them and why:
+    two queries (organisations covered, prefetched)."""
     consents = list(
         Consent.objects.filter(person=person).prefetch_related("organisations")
-        .select_related("recorded_by__organisation")
+        .select_related("recorded_by__organisation", "withdrawn_by__organisation")
         .order_by("-valid_from", "id")
     )
-    return {"consents": consents}
+    return {"consents": consents, "may_record": decision.may(Action.RECORD_CONSENT)}
 
 
 # -- timeline kinds --------------------------------------------------------------------------
@@ -102,6 +136,12 @@ def describe_withdrawn(entry: Any) -> str:
     return text
 
 
+def describe_transfer(entry: Any) -> str:
+    return _("The registration moved from %(before)s to %(after)s. Reason: %(reason)s") % {
+        "before": entry.data["before"], "after": entry.data["after"],
+        "reason": entry.data["reason"]}
+
+
 def describe_break_glass(entry: Any) -> str:
     return _("%(organisation)s used emergency access to this record. Reason given: "
              "%(reason)s") % {"organisation": entry.data["organisation"],
@@ -129,6 +169,8 @@ def register() -> None:
          CONSENT),
         ("access.break_glass", gettext_lazy("Emergency access"), describe_break_glass,
          gettext_lazy("Emergency access")),
+        ("access.registration_transferred", gettext_lazy("Registration transferred"),
+         describe_transfer, CARE_TEAM),
     ):
         registry.timeline_kind(TimelineKind(key=key, label=label, describe=describe,
                                             group=group, app="access"))

@@ -38,6 +38,7 @@ read the record, or emergency access only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -128,8 +129,8 @@ POLICY: dict[Action, Rule] = {
                                        "professionals of the registering organisation only"),
     Action.ADD_TO_CARE_TEAM: Rule(PROFESSIONAL_ROLES, _TEAM,
                                   "professionals of the registering or a care-team organisation"),
-    Action.LEAVE_CARE_TEAM: Rule(PROFESSIONAL_ROLES, frozenset({Relation.CARE_TEAM}),
-                                 "professionals of a care-team organisation, for its own place "
+    Action.LEAVE_CARE_TEAM: Rule(CARE_ROLES, frozenset({Relation.CARE_TEAM}),
+                                 "care roles of a care-team organisation, for its own place "
                                  "(the registering organisation transfers registration first)"),
     Action.END_CARE_TEAM_PLACE: Rule(PROFESSIONAL_ROLES, _REGISTERING,
                                      "professionals of the registering organisation, for another "
@@ -183,6 +184,11 @@ class Decision:
     basis: Basis
     relation: Relation = Relation.NONE
     purpose: str = ""  # the purpose the read is for (direct care, coordination, emergency)
+    # Every action the actor may take on the record (filled in by the gate).
+    permitted: frozenset[Action] = frozenset()
+
+    def may(self, action: str) -> bool:
+        return action in self.permitted
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -266,6 +272,49 @@ def permitted(facts: Facts, now: dt.datetime) -> frozenset[Action]:
     """Every action the actor may take on the record (for showing only the links they
     may follow)."""
     return frozenset(a for a in Action if decide(facts, a, now).allowed)
+
+
+# The beginning of time for a sharing interval already open before it was computed.
+BEGINNING = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def visibility_intervals(
+    *,
+    country: str,
+    organisation_id: str,
+    registered_by_id: str,
+    team: Sequence[tuple[dt.datetime, dt.datetime | None]],
+    consents: Sequence[ConsentFact],
+    now: dt.datetime,
+) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """When, from ``now`` on, the care staff of one organisation may read the record (no
+    emergency access): the read rule evaluated at every moment something it depends on
+    changes (the organisation's care-team places starting or ending, consents starting or
+    ending), merged into intervals ``[start, end)``; ``end`` None means open-ended, and an
+    interval already open at ``now`` starts at :data:`BEGINNING`.
+
+    The decision is constant between two such moments, so the intervals are exact."""
+    moments = {now}
+    for start, end in team:
+        moments.update(m for m in (start, end) if m is not None and m > now)
+    for c in consents:
+        moments.update(m for m in (c.valid_from, c.valid_to) if m is not None and m > now)
+    intervals: list[tuple[dt.datetime, dt.datetime | None]] = []
+    open_since: dt.datetime | None = None
+    for moment in sorted(moments):
+        in_team = any(start <= moment and (end is None or moment < end) for start, end in team)
+        facts = Facts(country=country, role="clinician", organisation_id=organisation_id,
+                      registered_by_id=registered_by_id, in_care_team=in_team,
+                      consents=tuple(consents))
+        visible = read_decision(facts, moment).allowed
+        if visible and open_since is None:
+            open_since = BEGINNING if moment == now else moment
+        elif not visible and open_since is not None:
+            intervals.append((open_since, moment))
+            open_since = None
+    if open_since is not None:
+        intervals.append((open_since, None))
+    return intervals
 
 
 def may_break_glass(role: str) -> bool:

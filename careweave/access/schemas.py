@@ -19,6 +19,14 @@ class StaffRef(Schema):
     job_title: str
 
 
+class SharingOut(Schema):
+    can_see: bool = Field(description="Whether the organisation's care staff can read the "
+                          "record now.")
+    basis: str = Field(description="Why (a stable code, e.g. implied-consent-direct-care, "
+                       "explicit-consent, person-objected, no-consent).")
+    purpose: str = Field(description="The purpose it reads for: direct_care or coordination.")
+
+
 class CareTeamMemberOut(Schema):
     id: uuid.UUID
     organisation: OrganisationBrief
@@ -28,6 +36,9 @@ class CareTeamMemberOut(Schema):
     end_date: dt.date | None
     end_reason: str
     active: bool
+    registering: bool = Field(False, description="This organisation registered the person.")
+    sharing: SharingOut | None = Field(None, description="For active members: who can see "
+                                       "the record now, and on what basis.")
 
 
 class CareTeamAddIn(Input):
@@ -86,3 +97,46 @@ class BreakGlassOut(Schema):
     url: str
     started_at: dt.datetime
     expires_at: dt.datetime
+
+
+class TransferIn(Input):
+    organisation_id: uuid.UUID
+    reason: str = Field(max_length=500)
+
+
+class RegistrationOut(Schema):
+    person_id: uuid.UUID
+    registered_by: OrganisationRef
+
+
+class JoinRequestIn(Input):
+    identifier: str = Field(max_length=40, description="NHS number, personnummer or "
+                            "samordningsnummer of the person.")
+    role: str = Field(max_length=100)
+    reason: str = Field(max_length=1000)
+
+
+class AcceptedOut(Schema):
+    detail: str
+
+
+class JoinRequestOut(Schema):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    person_name: str
+    organisation: OrganisationRef
+    role: str
+    reason: str
+    status: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class JoinDecisionIn(Input):
+    decision: Literal["accept", "decline"]
+    note: str = Field("", max_length=500)
+
+
+class JoinRequestPage(Schema):
+    items: list[JoinRequestOut]
+    next_cursor: str | None

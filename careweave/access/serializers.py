@@ -6,13 +6,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from careweave.access.models import BreakGlass, CareTeamMember, Consent
+from careweave.access.models import BreakGlass, CareTeamMember, Consent, JoinRequest
 from careweave.orgs.serializers import organisation_ref, user_name
 from careweave.people.serializers import person_url
 
 
-def care_team_member_out(member: CareTeamMember) -> dict[str, Any]:
-    """``organisation`` and ``staff__user`` should be selected with the member."""
+def care_team_member_out(member: CareTeamMember, *, registering: bool = False,
+                         sharing: Any = None) -> dict[str, Any]:
+    """``organisation`` and ``staff__user`` should be selected with the member; ``sharing``
+    the policy's read decision for its organisation (active members)."""
     today = timezone.localdate()
     staff = member.staff
     return {
@@ -29,7 +31,18 @@ def care_team_member_out(member: CareTeamMember) -> dict[str, Any]:
         "end_reason": member.end_reason,
         "active": member.start_date <= today and (
             member.end_date is None or member.end_date > today),
+        "registering": registering,
+        "sharing": ({"can_see": sharing.allowed, "basis": str(sharing.basis),
+                     "purpose": str(sharing.purpose)} if sharing is not None else None),
     }
+
+
+def join_request_out(request: JoinRequest) -> dict[str, Any]:
+    return {"id": request.pk, "person_id": request.person_id,
+            "person_name": request.person.display_name,
+            "organisation": organisation_ref(request.organisation), "role": request.role,
+            "reason": request.reason, "status": request.status,
+            "created_at": request.created_at, "decided_at": request.decided_at}
 
 
 def consent_out(consent: Consent) -> dict[str, Any]:

@@ -7,16 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.openapi.schema import OpenAPISchema
 
 from careweave.access import api as access_api
-from careweave.api.auth import AUTH
+from careweave.api.auth import AUTH, restricted_auth
 from careweave.api.docs import LocalSwagger
 from careweave.api.openapi import document_problems
 from careweave.api.parser import JsonParser
 from careweave.api.problems import install
 from careweave.audit import api as audit_api
+from careweave.core.api import restriction_of
 from careweave.orgs import api as orgs_api
 from careweave.people import api as people_api
 
@@ -57,6 +58,20 @@ api = CareweaveAPI(
     openapi_url="/openapi.json",
     parser=JsonParser(),
 )
+
+
+def _restrict(router: Router) -> None:
+    """Operations for some actors only (core.api.only_for) check who is calling as part of
+    authentication, before any input is parsed: anyone else gets a 404. Set as each
+    operation's own auth, which the API keeps when it binds the router."""
+    for path_view in router.path_operations.values():
+        for operation in path_view.operations:
+            restriction = restriction_of(operation.view_func)
+            if restriction is not None:
+                operation.auth_param = operation.auth_callbacks = restricted_auth(restriction)
+
+
 install(api)
 for router in ROUTERS:
+    _restrict(router)
     api.add_router("", router)

@@ -227,11 +227,12 @@ def handle_service_error(request: HttpRequest, exc: ServiceError) -> HttpRespons
 
 
 def handle_404(request: HttpRequest, exc: Http404) -> HttpResponse:
-    from careweave.access.gate import AccessDenied
-
-    if isinstance(exc, AccessDenied):
-        # The service's transaction has rolled back by now: record the refusal on its own.
-        exc.record()
+    # A gate refusal (AccessDenied) or any other audited refusal (core.auditing.Refused):
+    # the service's transaction has rolled back by now, so record the refusal on its own
+    # (exactly once: record() is idempotent).
+    record = getattr(exc, "record", None)
+    if callable(record):
+        record()
     return not_found(request)
 
 

@@ -6,15 +6,17 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router
 from pydantic import Field
 
-from careweave.access.gate import open_person
+from careweave.access.gate import Basis, deny, open_person
 from careweave.audit.models import AuditEvent
 from careweave.audit.schemas import AccessLogPage, AuditPage
 from careweave.audit.selectors import audit_events, person_access_log
+from careweave.audit.services import audit_record
 from careweave.core.api import ERRORS, QueryIn, actor_of
+from careweave.core.db import atomic
 from careweave.core.errors import NotPermitted
 from careweave.core.pagination import keyset_page
 
@@ -45,19 +47,27 @@ AUDIT_FIELDS = (
 @router.get("/audit", response={200: AuditPage, **ERRORS}, url_name="audit", tags=["audit"],
             summary="The audit log of your organisation's staff (privacy leads only)")
 def audit(request: HttpRequest, filters: Query[AuditQuery]) -> dict[str, Any]:
-    try:
-        qs = audit_events(
-            actor=actor_of(request), person_id=filters.person, username=filters.user,
-            date_from=filters.date_from, date_to=filters.date_to,
-            action=filters.action or "", outcome=filters.outcome or "",
-        )
-    except NotPermitted:
-        # Deny by default: to anyone else the audit log is not there at all.
-        raise Http404 from None
-    if filters.organisation is not None:
-        qs = qs.filter(organisation_id=filters.organisation)
-    page = keyset_page(qs.only(*AUDIT_FIELDS), fields=("at", "id"), cursor=filters.cursor,
-                       size=filters.size, descending=True)
+    actor = actor_of(request)
+    with atomic():
+        try:
+            qs = audit_events(
+                actor=actor, person_id=filters.person, username=filters.user,
+                date_from=filters.date_from, date_to=filters.date_to,
+                action=filters.action or "", outcome=filters.outcome or "",
+            )
+        except NotPermitted:
+            # Deny by default: to anyone else the audit log is not there at all (audited).
+            deny(actor, None, "read", Basis.ROLE_HAS_NO_RECORD_ACCESS, "AuditEvent", "")
+        if filters.organisation is not None:
+            qs = qs.filter(organisation_id=filters.organisation)
+        page = keyset_page(qs.only(*AUDIT_FIELDS), fields=("at", "id"), cursor=filters.cursor,
+                           size=filters.size, descending=True)
+        # Reading the audit log is itself audited, as on the pages.
+        audit_record(actor=actor, action=AuditEvent.Action.SEARCH, object_type="AuditEvent",
+                     purpose="audit", legal_basis="privacy-review",
+                     detail={"results": len(page.items), "channel": "api",
+                             "filters": filters.model_dump(mode="json", exclude_none=True,
+                                                           exclude={"cursor"})})
     return {
         "items": [{name: getattr(e, name) for name in AUDIT_FIELDS} for e in page.items],
         "next_cursor": page.next_cursor,

@@ -16,6 +16,7 @@ class AuditEvent(models.Model):
         BREAK_GLASS = "break_glass", _("Emergency access (break-glass)")
         LOGIN = "login", _("Logged in")
         LOGIN_FAILED = "login_failed", _("Failed login")
+        LOOKUP = "lookup", _("Looked up an identifier")
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("Allowed")

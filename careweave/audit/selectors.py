@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from careweave.access.models import BreakGlass
+from careweave.access.services import REVIEWER_ROLES, reviewable_break_glass
 from careweave.audit.models import AuditEvent
 from careweave.core.context import Actor
 from careweave.core.errors import NotPermitted
@@ -110,11 +111,33 @@ def audit_events(
 
 
 def break_glass_report(*, actor: Actor) -> QuerySet[BreakGlass]:
-    """Every emergency access by the privacy lead's organisation's staff."""
-    require_privacy_lead(actor)
+    """Every emergency access the reviewer answers for: by their organisation's staff, or
+    to a person their organisation registered (a privacy lead); where neither organisation
+    has a privacy lead (a platform reviewer)."""
+    if actor.role not in REVIEWER_ROLES:
+        raise NotPermitted(_("Only a privacy lead can see the audit log."))
     return (
-        BreakGlass.objects.filter(
-            membership__organisation_id=actor.organisation_id)  # type: ignore[misc]
+        reviewable_break_glass(actor)
         .select_related("person", "user", "membership__organisation", "reviewed_by")
         .order_by("-started_at")
     )
+
+
+def refused_lookups(*, actor: Actor) -> QuerySet[AuditEvent]:
+    """Identifier lookups refused to the privacy lead's organisation's staff (a create or
+    change hit a record they may not see)."""
+    require_privacy_lead(actor)
+    return AuditEvent.objects.filter(organisation_id=actor.organisation_id,
+                                     action=AuditEvent.Action.LOOKUP,
+                                     outcome=AuditEvent.Outcome.DENIED)
+
+
+def person_names(person_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names for the privacy lead's viewer (one query for a page of events)."""
+    from careweave.people.models import Person
+
+    if not person_ids:
+        return {}
+    rows = Person.objects.filter(pk__in=person_ids).values_list("pk", "given_name",
+                                                               "family_name")
+    return {pk: f"{given} {family}" for pk, given, family in rows}

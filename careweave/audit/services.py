@@ -73,10 +73,17 @@ def audit_record(
     detail: dict[str, Any] | None = None,
     username: str = "",
 ) -> AuditEvent | None:
-    """Append one event to the log, in the caller's transaction."""
+    """Append one event to the log, in the caller's transaction. A request that reads the
+    same person's record more than once (a page and its panels, a form shown again) is
+    recorded as one read."""
     if not audit_enabled():
         return None
     ctx = current_request()
+    if action == AuditEvent.Action.READ and outcome == AuditEvent.Outcome.ALLOWED and \
+            person_id is not None and ctx.request_id:
+        if person_id in ctx.read_people:
+            return None
+        ctx.read_people.add(person_id)
     user = actor.user if actor else None
     membership = actor.membership if actor else None
     user_id = user.pk if user is not None and user.pk else None
@@ -117,6 +124,23 @@ def audit_record(
         event.hash = event_digest(event)
         event.save(force_insert=True)
     return event
+
+
+def audit_after_rollback(exc: Exception, **event: Any) -> Exception:
+    """Have ``exc`` record this (denied) event once the transaction it aborts has rolled
+    back: the outermost ``careweave.core.db.atomic()`` calls ``exc.record()``. A refused
+    attempt stays in the log while everything else it did is undone."""
+    done: list[bool] = []
+
+    def record() -> None:
+        if done:
+            return
+        with transaction.atomic():
+            audit_record(**event)
+        done.append(True)
+
+    exc.record = record  # type: ignore[attr-defined]
+    return exc
 
 
 @dataclass(frozen=True)

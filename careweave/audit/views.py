@@ -24,7 +24,8 @@ from careweave.access import services as access_services
 from careweave.access.gate import Basis, deny
 from careweave.access.models import BreakGlass
 from careweave.access.pages import read_person as _read_person
-from careweave.audit import forms
+from careweave.access.services import REVIEWER_ROLES, reviewable_break_glass
+from careweave.audit import forms, labels
 from careweave.audit import selectors as audit_selectors
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
@@ -44,6 +45,7 @@ PRIVACY_LEAD = "privacy_lead"
 
 
 PRINT_SIZE = 500  # access-log entries on one page when preparing a printout
+LOOKUPS_SHOWN = 50  # refused identifier lookups on the report page (the audit log has all)
 
 
 @gated
@@ -64,9 +66,12 @@ def access_log(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     })
 
 
-def _privacy_lead_only(actor: Actor, object_type: str) -> None:
-    """Anyone but a privacy lead gets the same 404 as for a page that does not exist."""
-    if actor.role != PRIVACY_LEAD:
+def _privacy_lead_only(actor: Actor, object_type: str, *,
+                       platform_reviewer: bool = False) -> None:
+    """Anyone but a privacy lead (or, for emergency access, a platform reviewer) gets the
+    same 404 as for a page that does not exist."""
+    allowed = REVIEWER_ROLES if platform_reviewer else {PRIVACY_LEAD}
+    if actor.role not in allowed:
         deny(actor, None, "read", Basis.ROLE_HAS_NO_RECORD_ACCESS, object_type, "")
 
 
@@ -127,9 +132,23 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                      detail={"filters": _described(form), "results": len(page.items)})
     export_params = request.GET.copy()
     export_params.pop("cursor", None)
-    context.update(events=page.items, links=_page_links(request, page.next_cursor),
+    context.update(events=_readable(page.items), links=_page_links(request, page.next_cursor),
                    export_query=export_params.urlencode())
     return render(request, "audit/audit_log.html", context)
+
+
+def _readable(events: list[AuditEvent]) -> list[dict[str, Any]]:
+    """The events in plain words: roles, bases, purposes and record types in the reader's
+    language, and the person's name (privacy leads see names; one query a page)."""
+    names = audit_selectors.person_names({e.person_id for e in events if e.person_id})
+    return [{
+        "event": e, "role": labels.role_label(e.role),
+        "what": labels.label(labels.OBJECT, e.object_type),
+        "channel": labels.label(labels.CHANNEL, e.channel),
+        "basis": labels.label(labels.BASIS, e.legal_basis),
+        "purpose": labels.label(labels.PURPOSE, e.purpose) if e.purpose else "",
+        "person_name": names.get(e.person_id, "") if e.person_id else "",
+    } for e in events]
 
 
 CSV_COLUMNS = ("at", "username", "organisation_name", "role", "action", "outcome", "person_id",
@@ -199,27 +218,32 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
 @require_http_methods(["GET"])
 def break_glass_report(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    _privacy_lead_only(actor, "BreakGlass")
+    _privacy_lead_only(actor, "BreakGlass", platform_reviewer=True)
     with atomic():
         qs = audit_selectors.break_glass_report(actor=actor).prefetch_related(
             "person__identifiers")
         page = keyset_page(qs, fields=("started_at", "id"), cursor=_cursor(request),
                            size=page_size(), descending=True)
+        lookups: list[Any] = []
+        if actor.role == PRIVACY_LEAD:
+            lookups = list(audit_selectors.refused_lookups(actor=actor)
+                           .order_by("-at", "-id")[:LOOKUPS_SHOWN])
         audit_record(actor=actor, action=AuditEvent.Action.SEARCH, object_type="BreakGlass",
                      purpose="audit", legal_basis="privacy-review",
-                     detail={"report": "break_glass", "results": len(page.items)})
+                     detail={"report": "break_glass", "results": len(page.items),
+                             "refused_lookups": len(lookups)})
     return render(request, "audit/break_glass_report.html", {
         "episodes": page.items,
         "links": _page_links(request, page.next_cursor),
         "now": timezone.now(),
+        "lookups": _readable(lookups),
+        "own_org": actor.organisation_id,
     })
 
 
 def _episode(actor: Actor, break_glass_id: uuid.UUID) -> BreakGlass:
-    org_id = actor.organisation_id
-    assert org_id is not None
     episode = (
-        BreakGlass.objects.filter(pk=break_glass_id, membership__organisation_id=org_id)
+        reviewable_break_glass(actor).filter(pk=break_glass_id)
         .select_related("person", "user", "membership__organisation", "reviewed_by")
         .prefetch_related("person__identifiers")
         .first()
@@ -234,7 +258,7 @@ def _episode(actor: Actor, break_glass_id: uuid.UUID) -> BreakGlass:
 @require_http_methods(["GET", "POST"])
 def break_glass_review(request: HttpRequest, break_glass_id: uuid.UUID) -> HttpResponse:
     actor = _actor(request)
-    _privacy_lead_only(actor, "BreakGlass")
+    _privacy_lead_only(actor, "BreakGlass", platform_reviewer=True)
     episode = _episode(actor, break_glass_id)
     if request.method == "POST":
         form = forms.BreakGlassReviewForm(request.POST)

@@ -12,7 +12,8 @@ import re
 import types
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from django.http import HttpRequest
 from ninja import Schema
@@ -143,6 +144,9 @@ class ProblemOut(Schema):
         None, description="On a duplicate identifier: the existing record, if you may see it.")
     similar: list[str] | None = Field(
         None, description="On a possible duplicate: records on your caseload to check.")
+    join_request: str | None = Field(
+        None, description="On an identifier held by a record you may not see: where to ask "
+        "to join the person's care team.")
 
 
 # The answers every authenticated operation may give besides its own.
@@ -155,3 +159,36 @@ def actor_of(request: HttpRequest) -> Actor:
     actor = request.auth  # type: ignore[attr-defined]
     assert isinstance(actor, Actor)
     return actor
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+RESTRICTION_ATTR = "careweave_restriction"
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Who may call an operation at all, and what a refusal is recorded as."""
+
+    allows: Callable[[Actor], bool]
+    object_type: str
+    basis: str
+
+
+def only_for(allows: Callable[[Actor], bool], *, object_type: str,
+             basis: str) -> Callable[[F], F]:
+    """An operation for some actors only (administrators). Put it under ``@router.<method>``.
+
+    The shell checks it as part of authentication (``careweave.api.api``), before the
+    request's input is even parsed: anyone else gets the same audited 404 as for a path
+    that does not exist, whatever they send, so nobody learns that the operation does
+    anything. The services check again (the pages and the CLI call them too)."""
+
+    def mark(view: F) -> F:
+        setattr(view, RESTRICTION_ATTR, Restriction(allows, object_type, basis))
+        return view
+
+    return mark
+
+
+def restriction_of(view: Callable[..., Any]) -> Restriction | None:
+    return getattr(view, RESTRICTION_ATTR, None)

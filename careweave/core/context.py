@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,6 +37,9 @@ class Actor:
 class RequestContext:
     request_id: str
     channel: str  # web, api, fhir, cli
+    # People whose record this request has already been audited as reading: one "viewed"
+    # event per request, however many queries the page makes.
+    read_people: set[uuid.UUID] = field(default_factory=set)
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(

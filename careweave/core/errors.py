@@ -38,3 +38,10 @@ class NotPermitted(ServiceError):
 
     status = 403
     title = "Not permitted"
+
+
+class RateLimited(ServiceError):
+    """Too many attempts of something that is limited per user (e.g. refused lookups)."""
+
+    status = 429
+    title = "Too many requests"

@@ -11,7 +11,10 @@ An app contributes, from its ``AppConfig.ready()``:
   reads, and who may see entries of that kind. Entries are domain events written by the
   app's services (``careweave.people.timeline.timeline_add``), never the audit log;
 - **caseload flags** (:class:`CaseloadFlag`): a short tag beside a person on the caseload
-  ("Safety flag", "Review overdue"), loaded for a whole page at once.
+  ("Safety flag", "Review overdue"), loaded for a whole page at once;
+- **demo and seed steps** (:class:`DemoStep`): what the app adds to ``careweave demo`` (the
+  named cast's records) and to ``careweave seed`` (its rows at scale), so that the demo and
+  the seeder never import a domain app.
 
 Like Django admin's site registry or Wagtail's hooks, registration is explicit and
 ordered; a key can be registered once. Tests use :meth:`Registry.temporarily` to add an
@@ -69,11 +72,24 @@ class CaseloadFlag:
     app: str = ""
 
 
+@dataclass(frozen=True)
+class DemoStep:
+    key: str
+    # demo: run(cast) after the people, organisations and staff exist; ``cast`` gives the
+    # named people, organisations and staff (careweave.demo.loader.Cast).
+    # seed: run(batch) for each batch of seeded people (careweave.seed.generator).
+    run: Callable[[Any], Any]
+    order: int = 100
+    app: str = ""
+
+
 @dataclass
 class Registry:
     _panels: dict[str, Panel] = field(default_factory=dict)
     _kinds: dict[str, TimelineKind] = field(default_factory=dict)
     _flags: dict[str, CaseloadFlag] = field(default_factory=dict)
+    _demo: dict[str, DemoStep] = field(default_factory=dict)
+    _seed: dict[str, DemoStep] = field(default_factory=dict)
 
     # -- registering ---------------------------------------------------------------------
 
@@ -92,6 +108,12 @@ class Registry:
 
     def caseload_flag(self, flag: CaseloadFlag) -> CaseloadFlag:
         return self._add(self._flags, flag)
+
+    def demo_step(self, step: DemoStep) -> DemoStep:
+        return self._add(self._demo, step)
+
+    def seed_step(self, step: DemoStep) -> DemoStep:
+        return self._add(self._seed, step)
 
     @contextlib.contextmanager
     def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag) -> Iterator[None]:
@@ -122,6 +144,12 @@ class Registry:
 
     def caseload_flags(self) -> list[CaseloadFlag]:
         return sorted(self._flags.values(), key=lambda f: (f.order, f.key))
+
+    def demo_steps(self) -> list[DemoStep]:
+        return sorted(self._demo.values(), key=lambda d: (d.order, d.key))
+
+    def seed_steps(self) -> list[DemoStep]:
+        return sorted(self._seed.values(), key=lambda d: (d.order, d.key))
 
 
 registry = Registry()

@@ -16,11 +16,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from careweave.access.backfill import backfill, live_models
-from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent
+from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent, Sharing
 from careweave.access.policy import CARE_ROLES
+from careweave.access.sharing import recompute_everyone
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
+from careweave.core.registry import registry
 from careweave.orgs.models import Area, Membership, Organisation, Role, StaffProfile
 from careweave.people import identifiers as ids
 from careweave.people.models import (
@@ -87,6 +89,8 @@ STAFF = [
     ("home.se", "Leila", "Ahmadi", [("lindgarden", Role.CARE_WORKER, "Undersköterska")]),
     ("mh.se", "Johan", "Berg", [("psyk", Role.CLINICIAN, "Sjuksköterska, psykiatri")]),
     ("privacy.se", "Maria", "Ek", [("nordstan", Role.PRIVACY_LEAD, "Dataskyddsombud")]),
+    ("orgadmin.uk", "Olivia", "Grant", [("riverside", Role.ORG_ADMIN, "Practice manager")]),
+    ("orgadmin.se", "Karin", "Lund", [("nordstan", Role.ORG_ADMIN, "Verksamhetschef")]),
 ]
 
 UK_GIVEN = ["Margaret", "John", "Patricia", "David", "Susan", "Peter", "Joan", "Michael",
@@ -117,6 +121,27 @@ WHAT_MATTERS_SE = [
     "Att kunna gå på promenad varje dag.",
     "Att få hjälp på mitt eget språk.",
 ]
+
+
+@dataclass(frozen=True)
+class Cast:
+    """What a domain app's demo step gets: the named people (``cast.person("Arthur")``),
+    the organisations by key (``cast.orgs["riverside"]``), the staff memberships by
+    username (``cast.staff["gp.uk"]``) and an actor for a username (``cast.actor("gp.uk")``),
+    a seeded random generator and the day the demo was loaded."""
+
+    orgs: dict[str, Organisation]
+    staff: dict[str, Membership]
+    rng: random.Random
+    today: dt.date
+
+    def person(self, given: str, family: str | None = None) -> Person:
+        qs = Person.objects.filter(given_name=given)
+        return (qs.filter(family_name=family) if family else qs).get()
+
+    def actor(self, username: str) -> Actor:
+        membership = self.staff[username]
+        return Actor(user=membership.user, membership=membership)
 
 
 @dataclass
@@ -150,6 +175,7 @@ def make_personnummer(rng: random.Random, born: dt.date, *, coordination: bool =
 def reset_all() -> None:
     """Delete every person, organisation and staff account (and the audit log)."""
     TimelineEntry.objects.all().delete()
+    Sharing.objects.all().delete()
     BreakGlass.objects.all().delete()
     ApiToken.objects.all().delete()
     Consent.objects.all().delete()
@@ -215,12 +241,20 @@ def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> Dem
         StaffProfile.objects.create(user=admin, two_factor_exempt=True)
         Membership.objects.create(user=admin, organisation=orgs["riverside"], role=Role.ADMIN,
                                   job_title="System administrator")
+        Membership.objects.create(user=admin, organisation=orgs["riverside"],
+                                  role=Role.PLATFORM_ADMIN, job_title="Platform administrator")
 
         builder = _Builder(rng, orgs, areas, members)
         builder.named_cast()
         builder.crowd()
         builder.history()
         backfill(models=live_models())
+        recompute_everyone()
+        # Each domain app adds its part of the story (careweave.core.registry.DemoStep).
+        cast = Cast(orgs=orgs, staff=members, rng=random.Random(SEED + 1),
+                    today=timezone.localdate())
+        for step in registry.demo_steps():
+            step.run(cast)
     result = DemoResult(Person.objects.count(), Organisation.objects.count(),
                         Membership.objects.count(), password)
     log(f"Loaded demo: {result.people} people, {result.organisations} organisations, "
@@ -399,8 +433,10 @@ class _Builder:
     def history(self) -> None:
         """A little past activity so access logs and reports are not empty."""
         hillside = self.members["outsider.uk"]
-        someone = Person.objects.filter(country="GB").exclude(family_name__in=["Penrose",
-                                                                             "Okafor"]).first()
+        # Deterministic (ids are random): the first by name of Riverside's registered people.
+        someone = (Person.objects.filter(country="GB", registered_by=self.orgs["riverside"])
+                   .exclude(family_name__in=["Penrose", "Okafor"])
+                   .order_by("sort_name", "birth_date").first())
         assert someone is not None
         started = self.now - dt.timedelta(days=3)
         bg = BreakGlass.objects.create(

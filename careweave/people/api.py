@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router
 from ninja.errors import HttpError
@@ -24,6 +25,7 @@ from careweave.core.api import ERRORS, ProblemOut, QueryIn, actor_of
 from careweave.core.errors import DuplicateRecord, ValidationFailed
 from careweave.core.registry import registry
 from careweave.people.schemas import (
+    CountryIn,
     PersonCreateIn,
     PersonOut,
     PersonPage,
@@ -37,7 +39,7 @@ from careweave.people.serializers import (
     person_url,
     timeline_entry_out,
 )
-from careweave.people.services import person_create, person_update
+from careweave.people.services import person_change_country, person_create, person_update
 from careweave.people.timeline import timeline_page
 
 router = Router(tags=["people"])
@@ -69,6 +71,8 @@ def _visible_duplicate(request: HttpRequest, exc: DuplicateRecord) -> None:
         existing = visible_by_identifier(actor=actor_of(request), system=system, value=value)
         if existing is not None:
             extra["existing"] = request.build_absolute_uri(person_url(existing.pk))
+    if exc.extra.get("join_request"):
+        extra["join_request"] = request.build_absolute_uri(reverse("api:join_request_create"))
     if exc.extra.get("similar"):
         # similar_people() already looked only at the caller's own caseload.
         extra["similar"] = [request.build_absolute_uri(person_url(pk))
@@ -167,6 +171,28 @@ def update_person(
     return person_out(person, identifiers=person.identifiers.order_by("system"),
                       network=person.network.all(), basis=str(decide(actor, person).basis))
 
+
+
+@router.post(
+    "/people/{person_id}/country",
+    response={200: PersonOut, 412: ProblemOut, 428: ProblemOut, **ERRORS},
+    url_name="person_country", summary="Move the record to another country's consent rules "
+    "(registering organisation, with a reason; If-Match required)",
+)
+def change_country(
+    request: HttpRequest,
+    person_id: uuid.UUID,
+    payload: CountryIn,
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match"),  # noqa: B008
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    person = person_change_country(actor=actor, person_id=person_id, country=payload.country,
+                                   reason=payload.reason,
+                                   expected_version=expected_version(if_match))
+    response["ETag"] = person.etag
+    return person_out(person, identifiers=person.identifiers.order_by("system"),
+                      network=person.network.all(), basis=str(decide(actor, person).basis))
 
 
 class TimelineQuery(QueryIn):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careweave.core.forms import DateField
 from careweave.core.forms import text_field as _text
-from careweave.orgs.models import Area
+from careweave.orgs.models import Area, Country
 from careweave.people import identifiers as ids
 from careweave.people.models import LivingSituation, Person, RelatedPerson
 
@@ -60,8 +60,14 @@ class PersonForm(forms.Form):
     confirm_similar = forms.BooleanField(
         label=_("I have checked: this is a different person"), required=False)
 
-    def __init__(self, *args: Any, country: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, country: str = "", identity: bool = True,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not identity:
+            # Only the registering organisation changes who the person is (the gate's
+            # CHANGE_IDENTITY); everyone else sees these details but cannot send them.
+            for name in ("birth_date", *IDENTIFIER_FIELDS):
+                del self.fields[name]
         areas = Area.objects.all().order_by("name")
         if country:
             areas = areas.filter(country=country)
@@ -73,11 +79,9 @@ class PersonForm(forms.Form):
             (a.code, str(a)) for a in areas.only("code", "name")
         ]
         living_field.choices = [("", _("Not known"))] + list(LivingSituation.choices)
-        if country == "SE":
-            del self.fields["identifier_nhs"]
-        elif country:
-            del self.fields["identifier_se_pnr"]
-            del self.fields["identifier_se_snr"]
+        for name in (("identifier_nhs",) if country == "SE" else
+                     ("identifier_se_pnr", "identifier_se_snr") if country else ()):
+            self.fields.pop(name, None)
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned fields as the people services take them."""
@@ -155,3 +159,16 @@ class TimelineFilterForm(forms.Form):
         org = self.fields["organisation"]
         assert isinstance(org, forms.ChoiceField)
         org.choices = [("", _("Any organisation")), *[(str(pk), name) for pk, name in organisations]]
+
+
+class CountryForm(forms.Form):
+    country = forms.ChoiceField(
+        label=_("Which country's rules apply to this record?"), widget=forms.RadioSelect,
+        choices=Country.choices,
+        error_messages={"required": _("Choose the United Kingdom or Sweden."),
+                        "invalid_choice": _("Choose the United Kingdom or Sweden.")})
+    reason = forms.CharField(
+        label=_("Why is the country changing?"), max_length=500, widget=forms.Textarea,
+        help_text=_("For example: the person moved from Sweden to England. The consent rules "
+                    "change with the country."),
+        error_messages={"required": _("Enter the reason.")})

@@ -4,13 +4,16 @@ the social-network and timeline panels, the timeline kinds its services write, a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careweave.core.registry import CaseloadFlag, Panel, TimelineKind, registry
+from careweave.orgs.models import Country
 from careweave.people import identifiers as ids
 from careweave.people.models import PersonIdentifier, RelatedPerson
 from careweave.people.timeline import timeline_page
@@ -56,6 +59,21 @@ def describe_address(entry: Any) -> str:
     return _("Address changed to: %(address)s.") % {"address": address or "–"}
 
 
+def describe_identity(entry: Any) -> str:
+    data = entry.data
+    labels = {"country": _("Country"), "birth_date": _("Date of birth")}
+    values = [data.get("before"), data.get("after")]
+    if data["field"] == "birth_date":
+        values = [formats.date_format(dt.date.fromisoformat(v), "DATE_FORMAT") if v else "–"
+                  for v in values]
+    elif data["field"] == "country":
+        names = dict(Country.choices)
+        values = [str(names.get(v, v)) for v in values]
+    return _("%(field)s changed from %(before)s to %(after)s.") % {
+        "field": labels.get(data["field"], data["field"]), "before": values[0],
+        "after": values[1]}
+
+
 def describe_network(entry: Any) -> str:
     return _("%(name)s (%(relationship)s) was added to family, friends and carers.") % {
         "name": entry.data["name"],
@@ -84,6 +102,8 @@ def register() -> None:
         ("people.registered", gettext_lazy("Record registered"), describe_registered),
         ("people.identifier_changed", gettext_lazy("Identifier changed"), describe_identifier),
         ("people.address_changed", gettext_lazy("Address changed"), describe_address),
+        ("people.identity_changed", gettext_lazy("Country or date of birth changed"),
+         describe_identity),
         ("people.network_added", gettext_lazy("Added to family, friends and carers"),
          describe_network),
     ):

@@ -150,3 +150,9 @@ class TimelineEntryOut(Schema):
 class TimelinePage(Schema):
     items: list[TimelineEntryOut]
     next_cursor: str | None
+
+
+class CountryIn(Input):
+    country: CountryCode
+    reason: str = Field(max_length=500, description="Why the record moves to this country's "
+                        "consent rules.")

@@ -12,15 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from careweave.access import policy
-from careweave.access.gate import Action, people_visible_to, require
-from careweave.access.models import CareTeamMember
+from careweave.access import policy, sharing
+from careweave.access.gate import Action, decide, people_visible_to, require
+from careweave.access.models import CareTeamMember, Sharing
+from careweave.access.services import lookup_refused
 from careweave.audit.models import AuditEvent
-from careweave.audit.services import audit_record
+from careweave.audit.services import audit_after_rollback, audit_record
 from careweave.core import dates
 from careweave.core.context import Actor
 from careweave.core.db import atomic
 from careweave.core.errors import DuplicateRecord, NotPermitted, StaleVersion, ValidationFailed
+from careweave.core.text import has_visible_text
 from careweave.orgs.models import Area, Country
 from careweave.people import identifiers as ids
 from careweave.people.models import LivingSituation, Person, PersonIdentifier, RelatedPerson
@@ -184,6 +186,28 @@ def find_by_identifier(system: str, value: str) -> Person | None:
     return row.person if row else None
 
 
+def identifier_in_use(actor: Actor, existing: Person, system: str,
+                      value: str) -> DuplicateRecord:
+    """The answer when an identifier given is held by another record: a link to it for
+    someone who may see it; for anyone else a refused lookup (audited, rate-limited) and a
+    neutral answer offering to ask to join the person's care team."""
+    label = PersonIdentifier.System(system).label
+    field = f"identifier_{system}"
+    if decide(actor, existing).allowed:
+        return DuplicateRecord(
+            _("A record with this %(system)s already exists.") % {"system": label},
+            errors={field: [_("Already in use.")]},
+            extra={"system": system, "value": value, "existing": str(existing.pk)},
+        )
+    lookup_refused(actor=actor, person_id=existing.pk, system=system)
+    return DuplicateRecord(
+        _("This %(system)s is already registered by another organisation. You cannot see "
+          "that record, but you can ask to join the person's care team.") % {"system": label},
+        errors={field: [_("Already in use.")]},
+        extra={"system": system, "value": value, "join_request": True},
+    )
+
+
 def similar_people(*, actor: Actor, given_name: str, family_name: str,
                    birth_date: dt.date) -> list[Person]:
     """People the actor may see with the same name and date of birth."""
@@ -206,13 +230,9 @@ def person_create(
     idents = clean_identifiers(identifiers)
     fields.setdefault("country", actor.membership.organisation.country)
     for ident in idents:
-        if find_by_identifier(ident.system, ident.value) is not None:
-            raise DuplicateRecord(
-                _("A record with this %(system)s already exists.")
-                % {"system": PersonIdentifier.System(ident.system).label},
-                errors={f"identifier_{ident.system}": [_("Already in use.")]},
-                extra={"system": ident.system, "value": ident.value},
-            )
+        existing = find_by_identifier(ident.system, ident.value)
+        if existing is not None:
+            raise identifier_in_use(actor, existing, ident.system, ident.value)
     if not confirm_similar:
         similar = similar_people(actor=actor, given_name=fields["given_name"],
                                  family_name=fields["family_name"],
@@ -247,10 +267,19 @@ def person_create(
             timeline_add(actor=actor, person_id=person.pk, kind="people.registered",
                          object_type="Person", object_id=str(person.pk),
                          data={"organisation": actor.membership.organisation.name})
+            # A new record: the registering organisation's place is its only fact.
+            Sharing.objects.bulk_create(sharing.rows_for(
+                person_id=person.pk, country=person.country,
+                registered_by_id=person.registered_by_id,
+                team=[(person.registered_by_id, timezone.localdate(), None)], consents=(),
+                now=timezone.now()))
     except IntegrityError:
         # A concurrent create took the identifier first: same answer as above.
         raise DuplicateRecord(_("A record with this identifier already exists.")) from None
     return person
+
+
+IDENTITY_FIELDS = ("country", "birth_date")
 
 
 def person_update(
@@ -261,66 +290,142 @@ def person_update(
     expected_version: int | None = None,
     identifiers: Iterable[tuple[str, str]] | None = None,
 ) -> Person:
-    """Change a person's details. ``expected_version`` (from If-Match) guards lost updates."""
+    """Change a person's details. ``expected_version`` (from If-Match) guards lost updates.
+
+    Demographics (names, contacts, address, languages...) may be changed by the
+    registering or a care-team organisation; identity (identifiers, country, date of
+    birth) only by the registering organisation, through :func:`person_change_identity`,
+    which this calls when identity fields change."""
     fields = clean_person_fields(changes, partial=True)
     idents = clean_identifiers(identifiers) if identifiers is not None else None
     with atomic():
-        person, decision = require(actor, person_id, Action.CHANGE, audit_action="update",
-                                   for_update=True)
+        person, decision = require(actor, person_id, Action.CHANGE_DEMOGRAPHICS,
+                                   audit_action="update", for_update=True)
         if expected_version is not None and person.version != expected_version:
             raise StaleVersion(
                 _("Someone else changed this record. Reload it and make your change again."),
                 extra={"current_version": person.version},
             )
+        identity = {k: fields.pop(k) for k in IDENTITY_FIELDS if k in fields}
+        if "country" in identity and identity["country"] != person.country:
+            raise ValidationFailed(
+                _("The country decides which consent rules apply, so it changes only with a "
+                  "reason: use Change country."),
+                errors={"country": [_("Change the country with a reason (Change country).")]})
+        identity_changing = _identity_changes(person, identity, idents)
         changed = sorted(k for k, v in fields.items() if getattr(person, k) != v)
         address_before = _address(person)
-        identifiers_before = {i.system: i.value for i in person.identifiers.all()}
         for key, value in fields.items():
             setattr(person, key, value)
-        if idents is not None:
-            existing = {(i.system, i.value) for i in person.identifiers.all()}
-            wanted = {(i.system, i.value) for i in idents}
-            for system, value in wanted - existing:
-                other = find_by_identifier(system, value)
-                if other is not None and other.pk != person.pk:
-                    raise DuplicateRecord(
-                        _("Another record already has this identifier."),
-                        errors={f"identifier_{system}": [_("Already in use.")]},
-                    )
-            systems_wanted = {s for s, _v in wanted}
-            person.identifiers.filter(system__in=systems_wanted).exclude(
-                value__in=[v for _s, v in wanted]
-            ).delete()
-            PersonIdentifier.objects.bulk_create(
-                [PersonIdentifier(person=person, system=s, value=v) for s, v in wanted - existing]
-            )
-            if wanted != existing:
-                changed.append("identifiers")
         if changed:
             person.refresh_search_fields()
-            person.version += 1
+            if not identity_changing:  # one new version per change, not two
+                person.version += 1
             person.save()
         audit_record(
             actor=actor, action=AuditEvent.Action.UPDATE, person_id=person.pk,
-            object_type="Person", object_id=str(person.pk), purpose="direct_care",
+            object_type="Person", object_id=str(person.pk), purpose=decision.purpose,
             legal_basis=str(decision.basis), detail={"fields": changed},
         )
         if _address(person) != address_before:
             timeline_add(actor=actor, person_id=person.pk, kind="people.address_changed",
                          object_type="Person", object_id=str(person.pk),
                          data={"before": address_before, "after": _address(person)})
-        if idents is not None:
-            # The identifiers given replace those of the same systems; others are kept.
-            after = {i.system: i.value for i in idents}
-            for system in sorted(after):
-                if after[system] != identifiers_before.get(system):
-                    timeline_add(actor=actor, person_id=person.pk,
-                                 kind="people.identifier_changed", object_type="Person",
-                                 object_id=str(person.pk),
-                                 data={"system": system,
-                                       "before": identifiers_before.get(system, ""),
-                                       "after": after[system]})
+        if identity_changing:
+            person = person_change_identity(actor=actor, person=person, changes=identity,
+                                            identifiers=idents)
     return person
+
+
+def _identity_changes(person: Person, identity: Mapping[str, Any],
+                      idents: list[ids.Identifier] | None) -> bool:
+    if any(getattr(person, k) != v for k, v in identity.items()):
+        return True
+    if idents is None:
+        return False
+    held = {i.system: i.value for i in person.identifiers.all()}
+    return any(held.get(i.system) != i.value for i in idents)
+
+
+def person_change_identity(
+    *,
+    actor: Actor,
+    person: Person,
+    changes: Mapping[str, Any],
+    identifiers: list[ids.Identifier] | None,
+    reason: str = "",
+) -> Person:
+    """Change who the person is on record: identifiers, country (and with it the consent
+    rules), date of birth. Only the registering organisation may; the change is audited
+    with the values before and after, and each identifier change goes on the timeline.
+    Called inside the caller's transaction, on a person it loaded for update."""
+    decision = decide(actor, person, Action.CHANGE_IDENTITY)
+    if not decision.allowed:
+        fields = [k for k, v in changes.items() if getattr(person, k) != v]
+        if identifiers is not None:
+            fields += [f"identifier_{i.system}" for i in identifiers]
+        raise audit_after_rollback(
+            ValidationFailed(
+                _("Only the organisation that registered this person can change their "
+                  "identity details (identifiers, country, date of birth)."),
+                errors={f: [_("Only the registering organisation can change this.")]
+                        for f in fields}),
+            actor=actor, action=AuditEvent.Action.UPDATE, outcome=AuditEvent.Outcome.DENIED,
+            person_id=person.pk, object_type="Person", object_id=str(person.pk),
+            legal_basis=str(decision.basis), detail={"identity_fields": fields})
+    before: dict[str, Any] = {k: _plain(getattr(person, k)) for k in changes}
+    identifiers_before = {i.system: i.value for i in person.identifiers.all()}
+    changed = [k for k, v in changes.items() if getattr(person, k) != v]
+    for key, value in changes.items():
+        setattr(person, key, value)
+    if identifiers is not None:
+        wanted = {(i.system, i.value) for i in identifiers}
+        existing = set(identifiers_before.items())
+        for system, value in wanted - existing:
+            other = find_by_identifier(system, value)
+            if other is not None and other.pk != person.pk:
+                raise identifier_in_use(actor, other, system, value)
+        # The identifiers given replace those of the same systems; others are kept.
+        person.identifiers.filter(system__in={s for s, _v in wanted}).exclude(
+            value__in=[v for _s, v in wanted]).delete()
+        try:
+            with atomic():
+                PersonIdentifier.objects.bulk_create(
+                    [PersonIdentifier(person=person, system=s, value=v)
+                     for s, v in wanted - existing])
+        except IntegrityError:
+            raise DuplicateRecord(_("Another record already has this identifier.")) from None
+        if wanted - existing:
+            changed.append("identifiers")
+    person.refresh_search_fields()
+    person.version += 1
+    person.save()
+    after: dict[str, Any] = {k: _plain(getattr(person, k)) for k in changes}
+    identifiers_after = {i.system: i.value for i in person.identifiers.all()}
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, person_id=person.pk,
+                 object_type="Person", object_id=str(person.pk), purpose=decision.purpose,
+                 legal_basis=str(decision.basis),
+                 detail={"change": "identity", "fields": changed, "reason": reason,
+                         "before": {**before, "identifiers": identifiers_before},
+                         "after": {**after, "identifiers": identifiers_after}})
+    for system in sorted(set(identifiers_after) | set(identifiers_before)):
+        if identifiers_after.get(system) != identifiers_before.get(system):
+            timeline_add(actor=actor, person_id=person.pk, kind="people.identifier_changed",
+                         object_type="Person", object_id=str(person.pk),
+                         data={"system": system, "before": identifiers_before.get(system, ""),
+                               "after": identifiers_after.get(system, "")})
+    if "country" in changed:  # the consent rules changed with it
+        sharing.recompute([person.pk])
+    for key in changed:
+        if key in IDENTITY_FIELDS:
+            timeline_add(actor=actor, person_id=person.pk, kind="people.identity_changed",
+                         object_type="Person", object_id=str(person.pk),
+                         data={"field": key, "before": before[key], "after": after[key]})
+    return person
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _address(person: Person) -> list[str]:
@@ -347,7 +452,8 @@ def network_add(*, actor: Actor, person_id: uuid.UUID | str, data: Mapping[str, 
     if errors:
         raise ValidationFailed(_("Check the highlighted fields."), errors=errors)
     with atomic():
-        person, decision = require(actor, person_id, Action.CHANGE, audit_action="update")
+        person, decision = require(actor, person_id, Action.CHANGE_DEMOGRAPHICS,
+                                   audit_action="update")
         related = RelatedPerson.objects.create(
             person=person, relationship=relationship,
             is_next_of_kin=bool(data.get("is_next_of_kin")),
@@ -360,3 +466,34 @@ def network_add(*, actor: Actor, person_id: uuid.UUID | str, data: Mapping[str, 
                      object_type="RelatedPerson", object_id=str(related.pk),
                      data={"name": related.name, "relationship": related.relationship})
     return related
+
+
+def person_change_country(*, actor: Actor, person_id: uuid.UUID | str, country: str,
+                          reason: str, expected_version: int | None = None) -> Person:
+    """Move a person's record to another country's rules (UK or Sweden): the consent rules
+    change with it, so only the registering organisation may, with a reason, audited with
+    the values before and after."""
+    errors: dict[str, list[str]] = {}
+    if country not in Country.values:
+        errors["country"] = [_("Choose the United Kingdom or Sweden.")]
+    reason = nfc(str(reason or ""))
+    if not has_visible_text(reason, 10):
+        errors["reason"] = [_("Give the reason in at least %(n)d characters.") % {"n": 10}]
+    elif len(reason) > 500:
+        errors["reason"] = [_("Must be %(limit)d characters or fewer.") % {"limit": 500}]
+    if errors:
+        raise ValidationFailed(_("Check the highlighted fields."), errors=errors)
+    with atomic():
+        person, _decision = require(actor, person_id, Action.CHANGE_IDENTITY,
+                                    audit_action="update", for_update=True)
+        if expected_version is not None and person.version != expected_version:
+            raise StaleVersion(
+                _("Someone else changed this record. Reload it and make your change again."),
+                extra={"current_version": person.version})
+        if person.country == country:
+            raise ValidationFailed(_("Check the highlighted fields."), errors={
+                "country": [_("The record already follows this country's rules.")]})
+        person = person_change_identity(actor=actor, person=person,
+                                        changes={"country": country}, identifiers=None,
+                                        reason=reason)
+    return person

@@ -10,4 +10,5 @@ urlpatterns = [
     path("people/<uuid:person_id>/edit/", views.person_edit, name="person_edit"),
     path("people/<uuid:person_id>/network/add/", views.network_add, name="network_add"),
     path("people/<uuid:person_id>/timeline/", views.timeline, name="timeline"),
+    path("people/<uuid:person_id>/country/", views.change_country, name="change_country"),
 ]

@@ -20,10 +20,11 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from careweave.access.gate import open_person
+from careweave.access.gate import Action, Basis, decide, deny, open_person
 from careweave.access.pages import after_change as _after_change
 from careweave.access.pages import check_change
 from careweave.access.pages import read_person as _read_person
+from careweave.access.policy import CARE_ROLES
 from careweave.core.errors import DuplicateRecord, ServiceError, StaleVersion
 from careweave.core.forms import apply_service_error
 from careweave.core.pages import actor_of as _actor
@@ -31,7 +32,14 @@ from careweave.core.pages import cursor_of, page_links, page_size
 from careweave.core.registry import registry
 from careweave.core.routes import gated, staff_required
 from careweave.people import selectors, services
-from careweave.people.forms import NetworkAddForm, PersonForm, SearchForm, TimelineFilterForm
+from careweave.people.forms import (
+    CountryForm,
+    NetworkAddForm,
+    PersonForm,
+    SearchForm,
+    TimelineFilterForm,
+)
+from careweave.people.identifiers import format_identifier
 from careweave.people.models import Person
 from careweave.people.timeline import timeline_organisations, timeline_page
 
@@ -40,6 +48,10 @@ from careweave.people.timeline import timeline_organisations, timeline_page
 @require_http_methods(["GET"])
 def caseload(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
+    if actor.role not in CARE_ROLES:
+        # Privacy leads, analysts and administrators have no caseload (they land on their
+        # own pages): the same audited 404 as for any page that is not theirs.
+        deny(actor, None, "search", Basis.ROLE_HAS_NO_RECORD_ACCESS, "Person", "")
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     cursor = request.GET.get("cursor") or None
@@ -136,6 +148,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, country=country)
     similar: list[Person] = []
     existing: Person | None = None
+    join_identifier = ""
     status = 200
     if request.method == "POST":
         status = 400
@@ -151,10 +164,13 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 similar_ids = exc.extra.get("similar") or []
                 if similar_ids:
                     similar = list(Person.objects.filter(pk__in=similar_ids))
+                elif exc.extra.get("join_request"):
+                    join_identifier = format_identifier(exc.extra["system"], exc.extra["value"])
                 elif exc.extra.get("system"):
                     existing = selectors.visible_by_identifier(
                         actor=actor, system=exc.extra["system"], value=exc.extra["value"])
             except ServiceError as exc:
+                status = exc.status if exc.status == 429 else status
                 apply_service_error(form, exc)
             else:
                 messages.success(request, _("%(name)s has been added.")
@@ -162,6 +178,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 return redirect("people:person_detail", person_id=person.pk)
     return render(request, "people/person_form.html", {
         "form": form, "similar": similar, "existing": existing, "creating": True,
+        "join_identifier": join_identifier,
         "show_confirm": bool(similar) or bool(request.POST.get("confirm_similar")),
     }, status=status)
 
@@ -171,15 +188,18 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
     actor = _actor(request)
     if request.method == "GET":
-        detail = selectors.person_detail(actor=actor, person_id=person_id)
-        person = detail["person"]
-        form = PersonForm(initial=PersonForm.initial_for(person), country=person.country)
+        person = _read_person(actor, person_id, action=Action.CHANGE_DEMOGRAPHICS)
+        identity = decide(actor, person, Action.CHANGE_IDENTITY).allowed
+        form = PersonForm(initial=PersonForm.initial_for(person), country=person.country,
+                          identity=identity)
         del form.fields["confirm_similar"]
         return render(request, "people/person_form.html",
-                      {"form": form, "person": person, "version": person.version})
+                      {"form": form, "person": person, "version": person.version,
+                       "identity_locked": not identity})
     # POST: the service checks access (404 on refusal) and the version (lost updates).
-    person = check_change(actor, person_id, "Person")
-    form = PersonForm(request.POST, country=person.country)
+    person = check_change(actor, person_id, "Person", Action.CHANGE_DEMOGRAPHICS)
+    identity = decide(actor, person, Action.CHANGE_IDENTITY).allowed
+    form = PersonForm(request.POST, country=person.country, identity=identity)
     del form.fields["confirm_similar"]
     status = 400
     if form.is_valid():
@@ -200,8 +220,8 @@ def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("people:person_detail", person_id=person.pk)
     return render(request, "people/person_form.html",
-                  {"form": form, "person": person, "version": request.POST.get("version", "")},
-                  status=status)
+                  {"form": form, "person": person, "version": request.POST.get("version", ""),
+                   "identity_locked": not identity}, status=status)
 
 
 
@@ -210,7 +230,7 @@ def person_edit(request: HttpRequest, person_id: Any) -> HttpResponse:
 def network_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = _actor(request)
     if request.method == "POST":
-        person = check_change(actor, person_id, "RelatedPerson")
+        person = check_change(actor, person_id, "RelatedPerson", Action.CHANGE_DEMOGRAPHICS)
         form = NetworkAddForm(request.POST)
         if form.is_valid():
             try:
@@ -222,9 +242,42 @@ def network_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
                 messages.success(request, _("%(name)s has been added to the social network.")
                                  % {"name": related.name})
                 return _after_change(request, actor, person)
-        person = _read_person(actor, person_id, object_type="RelatedPerson")
+        person = _read_person(actor, person_id, object_type="RelatedPerson",
+                              action=Action.CHANGE_DEMOGRAPHICS)
         return render(request, "people/network_add.html",
                       {"person": person, "form": form}, status=400)
-    person = _read_person(actor, person_id, object_type="RelatedPerson")
+    person = _read_person(actor, person_id, object_type="RelatedPerson",
+                          action=Action.CHANGE_DEMOGRAPHICS)
     return render(request, "people/network_add.html",
                   {"person": person, "form": NetworkAddForm()})
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def change_country(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    """The registering organisation moves the record to another country's consent rules,
+    with a reason."""
+    actor = _actor(request)
+    person = _read_person(actor, person_id, action=Action.CHANGE_IDENTITY)
+    form = CountryForm(request.POST or None, initial={"country": person.country})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                version = int(request.POST.get("version", ""))
+            except ValueError:
+                version = -1
+            try:
+                services.person_change_country(actor=actor, person_id=person.pk,
+                                               expected_version=version, **form.cleaned_data)
+            except StaleVersion as exc:
+                status = 412
+                form.add_error(None, exc.message)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("The country has been changed."))
+                return _after_change(request, actor, person)
+    return render(request, "people/change_country.html",
+                  {"person": person, "form": form, "version": person.version}, status=status)

@@ -27,10 +27,11 @@ from django.db import connection, transaction
 from django.db.models import AutoField, JSONField, Model
 from django.utils import timezone
 
-from careweave.access import policy
-from careweave.access.models import CareTeamMember, Consent
+from careweave.access import policy, sharing
+from careweave.access.models import CareTeamMember, Consent, Sharing
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import _LOCK_BASE, CHAINS, GENESIS, chain_for, event_digest
+from careweave.core.registry import registry
 from careweave.demo import loader as demo
 from careweave.orgs.models import Area, Membership, Organisation
 from careweave.people import identifiers as ids
@@ -233,7 +234,12 @@ class _PendingEvent:
 
 
 class _Batch:
+    """One batch of seeded people. A domain app's seed step reads ``people``, ``team``,
+    ``consents``, ``ctx.orgs``/``ctx.staff``, ``rng`` and ``now``, and writes its rows with
+    ``insert(model, objects)`` (COPY on PostgreSQL) in the batch's transaction."""
+
     def __init__(self, rng: random.Random, ctx: _Context, size: int) -> None:
+        self.insert = _insert
         self.rng = rng
         self.ctx = ctx
         self.now = timezone.now()
@@ -244,6 +250,7 @@ class _Batch:
         self.consents: list[Consent] = []
         self.consent_orgs: list[tuple[uuid.UUID, uuid.UUID]] = []
         self.related: list[RelatedPerson] = []
+        self.sharing: list[Sharing] = []
         self.events: list[_PendingEvent] = []
         for _ in range(size):
             self._person()
@@ -339,6 +346,10 @@ class _Batch:
             ))
 
         consent_facts = self._consents(p, uk, team_orgs, registrar, created)
+        self.sharing += sharing.rows_for(
+            person_id=p.pk, country=country, registered_by_id=registered.pk,
+            team=[(org.pk, start, None) for org in team_orgs], consents=consent_facts,
+            now=self.now)
 
         for _ in range(rng.choice((0, 0, 1, 1, 1, 2))):
             rel, nok, carer = rng.choice(RELATIONSHIPS)
@@ -402,6 +413,11 @@ class _Batch:
                 plans.append((Consent.Purpose.COORDINATION, Consent.Decision.DENY,
                               [rng.choice(others)], False))
             elif r < 0.82:
+                plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], True))
+            elif r < 0.90:
+                # sammanhållen journalföring: consent for direct care, separate from SIP
+                plans.append((Consent.Purpose.DIRECT_CARE, Consent.Decision.PERMIT,
+                              [rng.choice(others)], False))
                 plans.append((Consent.Purpose.COORDINATION, Consent.Decision.PERMIT, [], True))
         for purpose, decision, covered, withdrawn in plans:
             valid_from = created + (self.now - created) * rng.random() * 0.3
@@ -542,12 +558,20 @@ def _write_batch(b: _Batch) -> dict[str, int]:
         _insert(Consent, b.consents)
         _insert(through, [through(consent_id=c, organisation_id=o) for c, o in b.consent_orgs])
         _insert(RelatedPerson, b.related)
+        _insert(Sharing, b.sharing)
         events = list(b.audit_events(_chain_heads()))
         _insert(AuditEvent, events)
         timeline = list(b.timeline())
         _insert(TimelineEntry, timeline)
+        # Each domain app adds its rows for these people (careweave.core.registry.DemoStep);
+        # a step returns {table: rows written}.
+        extra: dict[str, int] = {}
+        for step in registry.seed_steps():
+            for key, n in (step.run(b) or {}).items():
+                extra[key] = extra.get(key, 0) + n
     return {
         "people": len(b.people), "identifiers": len(b.identifiers), "care_team": len(b.team),
         "consents": len(b.consents), "consent_organisations": len(b.consent_orgs),
         "related": len(b.related), "audit_events": len(events), "timeline": len(timeline),
+        **extra,
     }

@@ -32,6 +32,7 @@ from careweave.core.models import LoginFailure
 from careweave.core.routes import login_only, needs_second_factor, public
 from careweave.orgs.middleware import SESSION_MEMBERSHIP, memberships_for
 from careweave.web.forms import LoginForm, MembershipForm, TokenForm
+from careweave.web.navigation import landing_url
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -53,13 +54,13 @@ def _after_login(request: HttpRequest) -> str:
         options = memberships_for(request.user)
         if len(options) != 1:
             return reverse("web:choose_membership")
-    return reverse("people:caseload")
+    return landing_url(getattr(request, "actor", None))
 
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("people:caseload")
+        return redirect(landing_url(getattr(request, "actor", None)))
     return redirect("web:login")
 
 
@@ -211,7 +212,7 @@ def choose_membership(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         request.session[SESSION_MEMBERSHIP] = form.cleaned_data["membership"]
         request.session.cycle_key()
-        return redirect(_safe_next(request, reverse("people:caseload")))
+        return redirect(_safe_next(request, reverse("web:home")))
     current = request.session.get(SESSION_MEMBERSHIP)
     if current and not form.is_bound:
         form.initial["membership"] = current

@@ -17,6 +17,7 @@ from careweave.access.services import consent_withdraw, token_create
 from careweave.audit.models import AuditEvent
 from careweave.core.context import Actor
 from careweave.orgs.middleware import SESSION_MEMBERSHIP
+from careweave.orgs.models import Organisation
 
 
 @dataclass
@@ -33,6 +34,20 @@ class Case:
 def withdraw_arthurs_consent(actor_for: Callable[..., Actor], person_named) -> None:
     consent = Consent.objects.get(person=person_named("Arthur"), decision="permit")
     consent_withdraw(actor=actor_for("gp.uk"), consent_id=consent.pk, reason="Asked us to stop")
+
+
+def object_to_direct_care(withdraw_coordination: bool = False) -> Callable[..., None]:
+    def setup(actor_for: Callable[..., Actor], person_named) -> None:
+        from careweave.access.services import consent_record
+
+        gp = actor_for("gp.uk")
+        oakwood = Organisation.objects.get(name="Oakwood Care Home")
+        consent_record(actor=gp, person_id=person_named("Arthur").pk, purpose="direct_care",
+                       decision="deny", organisation_ids=[oakwood.pk])
+        if withdraw_coordination:
+            withdraw_arthurs_consent(actor_for, person_named)
+
+    return setup
 
 
 def break_glass(hours: float) -> Callable[..., None]:
@@ -58,8 +73,15 @@ CASES = [
     Case("SE in care team with consent", "sw.se", ("Astrid", "Lindqvist"), True,
          "explicit-consent"),
     Case("SE in care team, no consent yet", "sw.se", ("Karim", "Haddad"), False, "no-consent"),
-    Case("UK consent withdrawn", "home.uk", ("Arthur", "Penrose"), False, "person-objected",
-         setup=withdraw_arthurs_consent),
+    # Purposes are separate decisions: withdrawing the coordination (SIP) consent leaves
+    # implied consent for direct care standing.
+    Case("UK coordination consent withdrawn", "home.uk", ("Arthur", "Penrose"), True,
+         "implied-consent-direct-care", setup=withdraw_arthurs_consent),
+    Case("UK objects to direct care, consents to coordination", "home.uk",
+         ("Arthur", "Penrose"), True, "explicit-consent", setup=object_to_direct_care()),
+    Case("UK objects to direct care, coordination withdrawn", "home.uk",
+         ("Arthur", "Penrose"), False, "person-objected",
+         setup=object_to_direct_care(withdraw_coordination=True)),
     Case("UK before withdrawal", "home.uk", ("Arthur", "Penrose"), True,
          "implied-consent-direct-care"),
     Case("break-glass active", "outsider.uk", ("Arthur", "Penrose"), True, "break-glass",

@@ -223,9 +223,11 @@ def test_record_a_consent_decision(client: Client, arthur: Person, org) -> None:
     assert list(consent.organisations.all()) == [council]
     assert consent.valid_to is not None and consent.withdrawn_at is None
     assert "The consent decision has been recorded." in messages_of(response)
-    # the objection takes effect at once for the council
+    # the objection to direct care takes effect at once for the council: it now sees the
+    # record only for the coordination (SIP) Arthur consented to, a separate decision
     sw = Membership.objects.get(user__username="sw.uk")
-    assert not decide(_actor(sw), arthur).allowed
+    decision = decide(_actor(sw), arthur)
+    assert (decision.basis, decision.purpose) == ("explicit-consent", "coordination")
 
 
 def _actor(membership: Membership) -> Any:
@@ -260,29 +262,46 @@ def test_consent_with_bad_input_shows_the_errors(client: Client, arthur: Person)
     assert Consent.objects.count() == before
 
 
-def test_consent_withdrawal_takes_effect_at_once(client: Client, arthur: Person) -> None:
-    consent = Consent.objects.get(person=arthur)  # permit, covering Oakwood and the council
-    detail = reverse("people:person_detail", kwargs={"person_id": arthur.pk})
-    home = Membership.objects.get(user__username="home.uk")
-    assert decide(_actor(home), arthur).allowed
-    url = reverse("access:consent_withdraw", kwargs={"person_id": arthur.pk,
-                                                  "consent_id": consent.pk})
-    sign_in(client, "gp.uk")
-    assert "Withdraw consent" in text(client.get(url))
-    response = client.post(url, {"reason": "Arthur asked us to stop sharing"})
+def test_consent_withdrawal_takes_effect_at_once(client: Client, demo, person_named) -> None:  # noqa: ANN001
+    """Astrid consented to SIP between the vårdcentral and the socialtjänst: when she
+    withdraws it, the socialtjänst loses her record on its next request."""
+    astrid = person_named("Astrid", "Lindqvist")
+    consent = Consent.objects.get(person=astrid)  # coordination, covering gbgsoc, hemtjänst
+    detail = reverse("people:person_detail", kwargs={"person_id": astrid.pk})
+    sw = Membership.objects.get(user__username="sw.se")
+    assert decide(_actor(sw), astrid).allowed
+    url = reverse("access:consent_withdraw", kwargs={"person_id": astrid.pk,
+                                                     "consent_id": consent.pk})
+    sign_in(client, "gp.se")
+    assert "<h1" in text(client.get(url))
+    response = client.post(url, {"reason": "Astrid vill inte längre dela"})
     assert response.status_code == 302
     assert response["Location"] == detail
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None
-    assert consent.withdrawn_reason == "Arthur asked us to stop sharing"
-    # Oakwood Care Home's staff lose access straight away; the registering GP keeps it
-    assert not decide(_actor(home), arthur).allowed
-    sign_in(client, "home.uk")
+    assert consent.withdrawn_reason == "Astrid vill inte längre dela"
+    # the socialtjänst's staff lose access straight away; the registering vårdcentral keeps it
+    assert not decide(_actor(sw), astrid).allowed
+    sign_in(client, "sw.se")
     assert client.get(detail).status_code == 404
-    assert client.get(reverse("audit:access_log", kwargs={"person_id": arthur.pk})) \
+    assert client.get(reverse("audit:access_log", kwargs={"person_id": astrid.pk})) \
         .status_code == 404
-    gp = Membership.objects.get(user__username="gp.uk")
-    assert decide(_actor(gp), arthur).allowed
+    gp = Membership.objects.get(user__username="gp.se")
+    assert decide(_actor(gp), astrid).allowed
+
+
+def test_withdrawing_coordination_leaves_uk_direct_care_standing(client: Client,
+                                                                 arthur: Person) -> None:
+    consent = Consent.objects.get(person=arthur)  # coordination, covering Oakwood, council
+    home = Membership.objects.get(user__username="home.uk")
+    sign_in(client, "gp.uk")
+    client.post(reverse("access:consent_withdraw", kwargs={"person_id": arthur.pk,
+                                                           "consent_id": consent.pk}),
+                {"reason": "No longer wants SIP"})
+    decision = decide(_actor(home), arthur)
+    assert (decision.allowed, decision.basis) == (True, "implied-consent-direct-care")
+    page = text(client.get(reverse("people:person_detail", kwargs={"person_id": arthur.pk})))
+    assert "Withdrawn" in page and "No longer wants SIP" in page
 
 
 def test_consent_withdrawal_needs_a_reason_and_happens_once(client: Client,

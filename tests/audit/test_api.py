@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from careweave.audit.models import AuditEvent
 from tests.support import ApiClient, assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,18 @@ def test_audit_log_is_not_there_for_anyone_else(api_as, username: str) -> None: 
 
 def test_audit_log_refuses_anonymous(anonymous: ApiClient) -> None:
     assert_problem(anonymous.get("/audit"), 401)
+
+
+def test_reading_the_audit_log_is_audited(api_as) -> None:  # noqa: ANN001
+    api = api_as("privacy.uk", org="Riverside Surgery")
+    before = AuditEvent.objects.filter(object_type="AuditEvent", username="privacy.uk").count()
+    assert api.get("/audit?size=5").status_code == 200
+    events = AuditEvent.objects.filter(object_type="AuditEvent", username="privacy.uk")
+    assert events.count() == before + 1
+    assert events.order_by("-id").first().action == "search"
+
+
+def test_a_refused_audit_read_is_audited_as_denied(api_as) -> None:  # noqa: ANN001
+    assert_problem(api_as("gp.uk").get("/audit"), 404)
+    assert AuditEvent.objects.filter(object_type="AuditEvent", username="gp.uk",
+                                     outcome="denied").exists()

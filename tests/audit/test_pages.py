@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -48,7 +49,7 @@ def test_access_log_in_plain_language_and_printable(client: Client, arthur: Pers
     settings.CAREWEAVE = {**settings.CAREWEAVE, "PAGE_SIZE": 2}
     sign_in(client, "home.uk")
     for _ in range(3):
-        client.get(reverse("access:care_team_add", kwargs={"person_id": arthur.pk}))
+        client.get(reverse("people:person_detail", kwargs={"person_id": arthur.pk}))
     sign_in(client, "gp.uk")
     url = reverse("audit:access_log", kwargs={"person_id": arthur.pk})
     page = text(client.get(url))
@@ -201,8 +202,14 @@ def test_break_glass_report_for_the_organisations_privacy_lead(demo, client: Cli
     assert '<th scope="col"' in page and "<caption" in page
     review = reverse("audit:break_glass_review", kwargs={"break_glass_id": episode.pk})
     assert review in page
-    # the other organisation's privacy lead sees none of it
+    # the privacy lead of the organisation that registered the person sees it too
+    assert episode.person.registered_by.name == "Riverside Surgery"
     sign_in(client, "privacy.uk", org="Riverside Surgery")
+    page = text(client.get(reverse("audit:break_glass_report")))
+    assert "temporary resident after a fall" in page
+    assert "Another organisation, on a person you registered" in page
+    # an unrelated organisation's privacy lead sees none of it
+    sign_in(client, "privacy.se")
     page = text(client.get(reverse("audit:break_glass_report")))
     assert "temporary resident" not in page
     assert "Nobody in your organisation has used emergency access." in page
@@ -272,3 +279,45 @@ def test_privacy_lead_of_two_organisations_chooses_whose_log(demo, client: Clien
     # and a privacy lead of one organisation has no choice to make
     sign_in(client, "privacy.se")
     assert "more than one organisation" not in text(client.get(reverse("audit:audit_log")))
+
+
+def test_audit_viewer_in_plain_swedish_with_names(demo, client: Client, person_named) -> None:  # noqa: ANN001, E501
+    astrid = person_named("Astrid", "Lindqvist")
+    sign_in(client, "gp.se")
+    client.get(reverse("people:person_detail", kwargs={"person_id": astrid.pk}))
+    sign_in(client, "privacy.se")
+    client.post(reverse("web:set_language"), {"language": "sv", "next": "/"})
+    page = text(client.get(reverse("audit:audit_log"), {"person": str(astrid.pk)}))
+    main = page.split('id="main-content"')[1]
+    assert "Astrid Lindqvist" in main
+    assert "Läkare" in main or "Kliniker" in main or "Behandlare" in main
+    assert "clinician" not in main and "own-organisation" not in main
+    assert "Person (web)" not in main
+
+
+def test_a_platform_reviewer_sees_emergency_access_nobody_else_reviews(demo, client: Client,  # noqa: ANN001
+                                                                        person_named) -> None:
+    from careweave.orgs.models import Membership, Organisation, Role
+
+    hillside = Organisation.objects.get(name="Hillside Medical Practice")
+    riverside = Organisation.objects.get(name="Riverside Surgery")
+    reviewer_user = get_user_model().objects.get(username="admin")
+    reviewer = Membership.objects.create(user=reviewer_user, organisation=riverside,
+                                         role=Role.PLATFORM_REVIEWER)
+    sign_in(client, "admin")
+    session = client.session
+    session["careweave_membership"] = str(reviewer.pk)
+    session.save()
+    # both organisations have a privacy lead: nothing for the platform reviewer
+    page = text(client.get(reverse("audit:break_glass_report")))
+    assert "temporary resident" not in page
+    Membership.objects.filter(role="privacy_lead", organisation__in=[hillside, riverside]) \
+        .update(is_active=False)
+    page = text(client.get(reverse("audit:break_glass_report")))
+    assert "temporary resident after a fall" in page
+    episode = BreakGlass.objects.get()
+    response = client.post(reverse("audit:break_glass_review",
+                                   kwargs={"break_glass_id": episode.pk}), {"note": "Seen"})
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert episode.reviewed_at is not None

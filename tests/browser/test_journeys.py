@@ -145,11 +145,22 @@ def test_find_arthur_change_his_team_and_withdraw_consent(browser, demo_live) ->
     page.wait_for_url(arthur_url)
     assert page.get_by_role("cell", name="Discharge coordinator", exact=True).is_visible()
 
-    # withdraw his consent: the care home loses access at once
+    # withdraw his coordination (SIP) consent: purposes are separate decisions, so the care
+    # home still sees him for direct care...
     page.get_by_role("link", name="Withdraw").first.click()
     page.wait_for_url("**/withdraw/")
     check_axe(page, "withdraw consent")
     page.get_by_label("Reason for withdrawal").fill("Arthur asked us to stop sharing with the home")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(arthur_url)
+    assert home_page.goto(arthur_url).status == 200
+    # ... until he objects to sharing with the home for direct care: then it loses access
+    page.get_by_role("link", name="Record consent or an objection").click()
+    page.wait_for_url("**/consents/add/")
+    page.get_by_label("Direct care").check()
+    page.get_by_label("Objects to sharing (opt-out)").check()
+    page.get_by_label("Oakwood Care Home").check()
+    page.get_by_label("In writing").check()
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(arthur_url)
     response = home_page.goto(arthur_url)
@@ -203,7 +214,7 @@ def test_outsider_breaks_the_glass_and_privacy_lead_sees_it(browser, demo_live) 
     check_axe(page, "choose membership")
     page.get_by_label("Hillside", exact=False).first.check()
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/caseload/**")
+    page.wait_for_url("**/audit/**")
     page.goto(f"{base}/break-glass/report/")
     check_axe(page, "break-glass report")
     assert "Unconscious in A&amp;E" in page.content() or "Unconscious in A&E" in page.content()
@@ -270,7 +281,7 @@ def test_keyboard_only_journey(browser, demo_live) -> None:  # noqa: ANN001
     page.keyboard.press("Enter")
     page.wait_for_url("**/care-team/add/")
     tab_to(page, "el.id === 'id_organisation_id'")
-    page.keyboard.press("ArrowDown")
+    page.keyboard.type("St Mary")  # a select jumps to the option typed
     tab_to(page, "el.id === 'id_role'")
     page.keyboard.type("Physiotherapist")
     page.keyboard.press("Enter")
@@ -320,7 +331,7 @@ def test_axe_on_the_other_pages(browser, demo_live) -> None:  # noqa: ANN001
     page.wait_for_url("**/acting-as/**")
     page.get_by_label("Hillside", exact=False).first.check()
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/caseload/**")
+    page.wait_for_url("**/audit/**")
     assert page.goto(f"{base}/break-glass/{bg.pk}/review/").status == 200
     check_axe(page, "break-glass review")
     ctx.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from careweave.core.registry import CaseloadFlag, Panel, Registry, TimelineKind, registry
+from careweave.core.registry import CaseloadFlag, Panel, Registry, registry
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +116,7 @@ def test_the_person_page_query_count_does_not_grow_with_the_record(
     for org in orgs[:6]:
         CareTeamMember.objects.create(person=arthur, organisation=org, role="Extra",
                                       start_date=dt.date(2025, 1, 1))
-    for org in orgs[:5]:
+    for _org in orgs[:5]:
         consent = Consent.objects.create(person=arthur, purpose="direct_care",
                                          decision="permit", given_by="person", method="verbal",
                                          valid_from=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),

@@ -76,8 +76,11 @@ def test_person_page_panels_render(rf, arthur: Person, actor_for) -> None:  # no
                                               "people.network"]
     html = "".join(p["html"] for p in panels if p["key"] != "people.timeline")
     for member in CareTeamMember.objects.filter(person=arthur):
-        assert reverse("access:care_team_end", kwargs={"person_id": arthur.pk,
-                                                       "member_id": member.pk}) in html
+        end = reverse("access:care_team_end", kwargs={"person_id": arthur.pk,
+                                                      "member_id": member.pk})
+        # the registering organisation's place cannot end (it transfers registration)
+        assert (end in html) == (member.organisation_id != arthur.registered_by_id)
+    assert "Who can see this record now" in html
     consent = Consent.objects.filter(person=arthur).first()
     assert reverse("access:consent_withdraw", kwargs={"person_id": arthur.pk,
                                                       "consent_id": consent.pk}) in html

@@ -145,7 +145,9 @@ def test_duplicate_identifier_links_to_the_existing_record(demo, login_as, perso
                                             _person_post(identifier_nhs="9434765919"))
     assert response.status_code == 409
     body = response.content.decode()
-    assert "already exists" in body and "Penrose" not in body and str(arthur.pk) not in body
+    assert "already registered by another organisation" in body
+    assert "Penrose" not in body and str(arthur.pk) not in body
+    assert "ask to join" in body
     assert PersonIdentifier.objects.filter(value="9434765919").count() == 1
 
 

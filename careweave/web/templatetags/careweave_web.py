@@ -25,6 +25,14 @@ def membership_count(context: template.Context, user: Any) -> int:
     return len(memberships_for(user))
 
 
+@register.simple_tag
+def role_menu(actor: Any) -> list[Any]:
+    """The header menu for the role the user acts in (careweave.web.navigation)."""
+    from careweave.web.navigation import menu_for
+
+    return menu_for(actor)
+
+
 @register.simple_tag(takes_context=True)
 def nav_item(context: template.Context, url: str, text: str) -> str:
     """One service-navigation item, marked current when it is the page being shown."""
@@ -111,5 +119,30 @@ def basis_label(code: Any) -> str:
         "implied-consent-direct-care": _("Implied consent for direct care (care team)"),
         "explicit-consent": _("Explicit consent to share (care team)"),
         "break-glass": _("Emergency access (break-glass)"),
+        "person-objected": _("The person objected to sharing"),
+        "no-consent": _("No consent to share yet"),
+        "not-in-care-team": _("Not on the care team"),
     }
     return labels.get(str(code), str(code))
+
+
+@register.filter
+def sharing_label(decision: Any) -> str:
+    """Why an organisation can (or cannot) see the record, with the purpose."""
+    from django.utils.translation import gettext as _
+
+    basis = str(getattr(decision, "basis", ""))
+    purpose = str(getattr(decision, "purpose", ""))
+    if basis == "explicit-consent":
+        return (_("Explicit consent for care coordination (SIP)") if purpose == "coordination"
+                else _("Explicit consent for direct care"))
+    if basis == "own-organisation":
+        return _("Registered the record")
+    return basis_label(basis)
+
+
+@register.filter
+def may(decision: Any, action: str) -> bool:
+    """{% if decision|may:"add_to_care_team" %}: the gate's answer for this action."""
+    check = getattr(decision, "may", None)
+    return bool(check(action)) if callable(check) else False
