@@ -1,7 +1,8 @@
 """Fuzzing the JSON API against its own OpenAPI description (schemathesis, in the suite).
 
-Every operation, as gp.uk with a bearer token on the demo data (the audit log as
-privacy.uk), aimed at real records half of the time: schemathesis's examples, coverage
+Every operation, with a bearer token on the demo data, as gp.uk or, where only another
+role gets past the 404, as the privacy lead, the organisation administrator or the
+platform administrator, aimed at real records half of the time: schemathesis's examples, coverage
 (boundary and invalid values, missing and spoilt credentials, unexpected methods) and
 fuzzing phases, positive and negative cases, seeded and deterministic with a small number of
 examples, so that it is the same run every time and takes well under two minutes. (The
@@ -57,12 +58,12 @@ expected-statuses = ["2XX", 401, 403, 404, 409, 412, 422, 428]
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=CONFIG)
 
 
-PLACEHOLDER = "Bearer gp-uk-token"
+PLACEHOLDER = "Bearer the-callers-token"
 
 
 @schema.auth(refresh_interval=None)
-class GpToken:
-    """Schemathesis sends gp.uk's token as the bearer, except where it tests authentication
+class CallerToken:
+    """Schemathesis sends the caller's token as the bearer, except where it tests authentication
     itself (leaving it out or spoiling it). The cases are built before the test has a
     token (the demo is loaded afresh for each test), so they carry a placeholder that the
     test swaps for the real token."""
@@ -74,15 +75,42 @@ class GpToken:
         case.headers = {**(case.headers or {}), "Authorization": data}
 
 
-@pytest.fixture
-def bearer(request, demo, actor_for) -> dict[str, str]:  # noqa: ANN001
-    """gp.uk's token; for the audit log, which only privacy leads read, privacy.uk's."""
-    from careweave.access.services import token_create
+# Who calls each operation: gp.uk (a GP at Riverside Surgery), except where only another
+# role gets past the 404: the privacy lead for the audit log, Riverside's organisation
+# administrator for its staff, the platform administrator for organisations and areas.
+CALLERS = (
+    ("/api/v1/audit", "privacy.uk"),
+    ("/api/v1/staff", "orgadmin.uk"),
+    ("/api/v1/areas", "admin"),
+    ("/api/v1/organisations/", "admin"),
+)
 
-    audit = request.node.name.endswith("[GET /api/v1/audit]")
-    actor = actor_for("privacy.uk", org="Riverside Surgery") if audit else actor_for("gp.uk")
-    _token, raw = token_create(membership=actor.membership, name="fuzz")
-    return {"Authorization": f"Bearer {raw}"}
+
+def caller_of(method: str, path: str) -> str:
+    if method.upper() == "POST" and path == "/api/v1/organisations":
+        return "admin"
+    for prefix, username in CALLERS:
+        if path.startswith(prefix):
+            return username
+    return "gp.uk"
+
+
+@pytest.fixture
+def bearers(demo, actor_for) -> dict[str, dict[str, str]]:  # noqa: ANN001
+    """A token for each caller (created in this test's copy of the demo)."""
+    from careweave.access.services import token_create
+    from careweave.orgs.models import Membership
+
+    memberships = {"gp.uk": actor_for("gp.uk").membership,
+                   "privacy.uk": actor_for("privacy.uk", org="Riverside Surgery").membership,
+                   "orgadmin.uk": actor_for("orgadmin.uk").membership,
+                   "admin": Membership.objects.get(user__username="admin",
+                                                   role="platform_admin")}
+    headers = {}
+    for username, membership in memberships.items():
+        _token, raw = token_create(membership=membership, name="fuzz")
+        headers[username] = {"Authorization": f"Bearer {raw}"}
+    return headers
 
 
 @contextlib.contextmanager
@@ -103,23 +131,36 @@ def one_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def records(arthur) -> dict[str, list[str]]:  # noqa: ANN001
-    """Real ids that gp.uk may see: Arthur, his care-team members and consents."""
-    from careweave.access.models import CareTeamMember, Consent
+def records(arthur, org) -> dict[str, list[Any]]:  # noqa: ANN001
+    """Real ids the callers may see: Arthur, his care-team members and consents; the staff
+    of Riverside (but its administrator), its pending invitations; organisations and areas
+    (Hillside's, not Riverside's, which the callers act through)."""
+    from django.contrib.auth import get_user_model
 
+    from careweave.access.models import CareTeamMember, Consent
+    from careweave.orgs.models import Invitation
+
+    hillside = org("Hillside Medical Practice")
     return {
         "person_id": [str(arthur.pk)],
         "member_id": [str(pk) for pk in CareTeamMember.objects.filter(person=arthur)
                       .values_list("pk", flat=True)],
         "consent_id": [str(pk) for pk in Consent.objects.filter(person=arthur)
                        .values_list("pk", flat=True)],
+        "user_id": list(get_user_model().objects
+                        .filter(memberships__organisation__name="Riverside Surgery")
+                        .exclude(username__in=["orgadmin.uk", "admin", "gp.uk"])
+                        .order_by("pk").values_list("pk", flat=True).distinct()),
+        "invitation_id": [str(pk) for pk in Invitation.objects.values_list("pk", flat=True)],
+        "organisation_id": [str(hillside.pk)],
+        "area_id": [str(hillside.area_id)] if hillside.area_id else [],
     }
 
 
 _TURNS = itertools.count()
 
 
-def aim_at_real_records(case: Any, records: dict[str, list[str]]) -> None:
+def aim_at_real_records(case: Any, records: dict[str, list[Any]]) -> None:
     """Random UUIDs only ever find nothing (404). For every other case (in the order they
     are generated, so the same cases every run) whose path ids are valid UUIDs, use ids of
     real records instead (one valid UUID for another, so the case stays as valid or invalid
@@ -128,21 +169,26 @@ def aim_at_real_records(case: Any, records: dict[str, list[str]]) -> None:
     from careweave.people.models import Person
 
     path = case.path_parameters or {}
-    ids = [path.get(name) for name in records if name in path]
-    if not ids:
+    names = [name for name in records if name in path]
+    if not names:
         return
-    try:
-        for value in ids:
-            uuid.UUID(str(value))
-    except ValueError:
-        return
+    for name in names:
+        value = path[name]
+        if name == "user_id":
+            if type(value) is not int:
+                return
+        else:
+            try:
+                uuid.UUID(str(value))
+            except ValueError:
+                return
     turn = next(_TURNS)
     if turn % 2:
         return
-    for name, options in records.items():
-        if name in path and options:
-            path[name] = options[(turn // 2) % len(options)]
-    if case.method.upper() == "PATCH" and case.headers is not None and "If-Match" in case.headers:
+    for name in names:
+        if records[name]:
+            path[name] = records[name][(turn // 2) % len(records[name])]
+    if "person_id" in path and case.headers is not None and "If-Match" in case.headers:
         case.headers["If-Match"] = Person.objects.get(pk=path["person_id"]).etag
 
 
@@ -170,14 +216,16 @@ def still_readable(person_id: str, bearer: dict[str, str]) -> None:
 
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_api_conforms_to_its_description(case: Any, bearer: dict[str, str],
-                                             records: dict[str, list[str]]) -> None:
+def test_the_api_conforms_to_its_description(case: Any, bearers: dict[str, dict[str, str]],
+                                             records: dict[str, list[Any]]) -> None:
+    caller = bearers[caller_of(case.method, case.path)]
     if case.headers and case.headers.get("Authorization") == PLACEHOLDER:
-        case.headers["Authorization"] = bearer["Authorization"]
+        case.headers["Authorization"] = caller["Authorization"]
     aim_at_real_records(case, records)
     with one_connection():
         response = case.call_and_validate()
     if case.method.upper() in UNSAFE and 200 <= response.status_code < 300:
-        person_id = (case.path_parameters or {}).get("person_id") or response.json().get("id")
-        if person_id and case.path != "/api/v1/break-glass":
-            still_readable(str(person_id), bearer)
+        if "{person_id}" in case.path:
+            still_readable(str(case.path_parameters["person_id"]), bearers["gp.uk"])
+        elif case.path == "/api/v1/people":
+            still_readable(str(response.json()["id"]), bearers["gp.uk"])
