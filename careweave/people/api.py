@@ -80,7 +80,9 @@ def _visible_duplicate(request: HttpRequest, exc: DuplicateRecord) -> None:
     exc.api_extra = extra  # type: ignore[attr-defined]
 
 
-@router.post("/people", response={201: PersonOut, 403: ProblemOut, 409: ProblemOut, **ERRORS},
+# 429: too many identifiers tried that belong to records the caller may not see.
+@router.post("/people", response={201: PersonOut, 403: ProblemOut, 409: ProblemOut,
+                                  429: ProblemOut, **ERRORS},
              url_name="person_create", summary="Register a person")
 def create_person(request: HttpRequest, payload: PersonCreateIn,
                   response: HttpResponse) -> Status[dict[str, Any]]:
@@ -147,7 +149,8 @@ class PreconditionRequired(HttpError):
 
 @router.patch(
     "/people/{person_id}",
-    response={200: PersonOut, 409: ProblemOut, 412: ProblemOut, 428: ProblemOut, **ERRORS},
+    response={200: PersonOut, 409: ProblemOut, 412: ProblemOut, 428: ProblemOut,
+              429: ProblemOut, **ERRORS},
     url_name="person_update", summary="Change a person's record (If-Match required)",
 )
 def update_person(

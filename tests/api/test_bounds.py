@@ -306,3 +306,16 @@ def test_query_dates_must_be_dates(api_as, value: str) -> None:  # noqa: ANN001
     assert privacy.get("/audit?to=2026-12-01").status_code == 200
     problem = assert_problem(privacy.get(f"/audit?to={value}"), 422)
     assert problem["errors"]["to"] == ["Enter a date like 2026-12-01."]
+
+
+def test_probing_identifiers_is_a_documented_429(api_as, arthur, anonymous, settings) -> None:  # noqa: ANN001
+    settings.CAREWEAVE = {**settings.CAREWEAVE, "LOOKUP_REFUSALS_PER_HOUR": 1}
+    nhs = arthur.identifiers.get(system="nhs").value
+    body = {**NEW_PERSON, "identifiers": [{"system": "nhs", "value": nhs}]}
+    outsider = api_as("outsider.uk")
+    assert_problem(outsider.post("/people", body), 409)
+    assert_problem(outsider.post("/people", body), 429)
+    assert people_named("Åkesson") == 0
+    paths = anonymous.get("/openapi.json").json()["paths"]
+    assert "429" in paths["/api/v1/people"]["post"]["responses"]
+    assert "429" in paths["/api/v1/people/{person_id}"]["patch"]["responses"]
