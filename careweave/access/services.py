@@ -26,6 +26,7 @@ from careweave.access.gate import Action, Basis, check, decide, deny, require
 from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent, JoinRequest
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
+from careweave.core import dates
 from careweave.core.context import Actor
 from careweave.core.db import atomic
 from careweave.core.errors import NotPermitted, RateLimited, ValidationFailed
@@ -39,9 +40,10 @@ from careweave.people.timeline import timeline_add
 PRIVACY_LEAD = "privacy_lead"
 PLATFORM_REVIEWER = "platform_reviewer"
 REVIEWER_ROLES = frozenset({PRIVACY_LEAD, PLATFORM_REVIEWER})
-# Dates a care record can hold: nothing before 1900, nothing far in the future.
+# Dates a care record can hold (careweave.core.dates): nothing before 1900 for care-team
+# places and consents, nothing more than a year ahead for a start, the far bound for an end.
 EARLIEST = dt.date(1900, 1, 1)
-LATEST_END = dt.date(2200, 1, 1)
+LATEST_END = dates.LATEST
 MAX_AHEAD = dt.timedelta(days=366)
 MIN_REASON = 10
 
@@ -76,7 +78,7 @@ def _day_in_range(day: dt.date | None, field: str, errors: dict[str, list[str]],
     if day is None:
         return
     latest = latest or (timezone.localdate() + MAX_AHEAD)
-    if not EARLIEST <= day <= latest:
+    if not dates.in_sane_range(day, earliest=EARLIEST, latest=latest):
         errors.setdefault(field, []).append(
             _("Enter a date between %(start)s and %(end)s.")
             % {"start": EARLIEST.isoformat(), "end": latest.isoformat()})

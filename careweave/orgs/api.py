@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from careweave.core.api import ERRORS, ProblemOut, actor_of, only_for
+from careweave.core.api import ERRORS, ProblemOut, QueryIn, actor_of, only_for
 from careweave.orgs import selectors, services
 from careweave.orgs.middleware import memberships_for
 from careweave.orgs.models import Area, Organisation
@@ -52,7 +52,7 @@ router = Router()
 # -- organisations -------------------------------------------------------------------------
 
 
-class OrganisationQuery(Schema):
+class OrganisationQuery(QueryIn):
     country: str = Field("", max_length=2)
 
 

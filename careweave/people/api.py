@@ -15,13 +15,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router
 from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field
 
 from careweave.access.gate import Basis, decide, open_person
-from careweave.core.api import ERRORS, ProblemOut, actor_of
+from careweave.core.api import ERRORS, ProblemOut, QueryIn, actor_of
 from careweave.core.errors import DuplicateRecord, ValidationFailed
 from careweave.core.registry import registry
 from careweave.people import selectors, services
@@ -56,7 +56,7 @@ from careweave.people.timeline import timeline_page
 
 router = Router(tags=["people"])
 
-class CaseloadQuery(Schema):
+class CaseloadQuery(QueryIn):
     q: str = Field("", max_length=100, description="A name, or an NHS number, personnummer "
                    "or samordningsnummer.")
     cursor: str | None = Field(None, max_length=500, description="next_cursor of the last page.")
@@ -102,7 +102,9 @@ def _reasons(codes: Any) -> list[dict[str, str]]:
             for code, text in zip(codes, reason_texts(codes), strict=True)]
 
 
-@router.post("/people", response={201: PersonOut, 403: ProblemOut, 409: ProblemOut, **ERRORS},
+# 429: too many identifiers tried that belong to records the caller may not see.
+@router.post("/people", response={201: PersonOut, 403: ProblemOut, 409: ProblemOut,
+                                  429: ProblemOut, **ERRORS},
              url_name="person_create", summary="Register a person")
 def create_person(request: HttpRequest, payload: PersonCreateIn,
                   response: HttpResponse) -> Status[dict[str, Any]]:
@@ -138,19 +140,31 @@ def get_person(request: HttpRequest, person_id: uuid.UUID,
                       basis=str(detail["decision"].basis))
 
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+# One entity-tag (RFC 9110, section 8.8.3): optionally weak, then a quoted opaque tag.
+_ENTITY_TAG = re.compile(r'^(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"$')
+_VERSION = re.compile(r"^(?:0|[1-9][0-9]{0,17})$")
 
 
-def expected_version(if_match: str | None) -> int | None:
-    """The version named by If-Match: required (428), and it must look like our ETags."""
-    if not if_match or not if_match.strip():
+def expected_version(if_match: str | None) -> int:
+    """The version If-Match names. Required, and it must name a version:
+
+    - missing, empty or ``*`` (which names none, so cannot protect against a lost update):
+      428 Precondition Required (RFC 6585);
+    - anything that is not one of our ETags (``W/"3"``, or ``"3"``; compared weakly) is a
+      condition that cannot hold: 412 Precondition Failed, as RFC 9110 section 13.1.1 says
+      for a field value that is not an entity-tag. A list of several tags is refused the
+      same way (send the one you read), and so is a version that is not the current one
+      (the service's 412, with ``current_version``).
+    """
+    value = (if_match or "").strip()
+    if not value or value == "*":
         raise PreconditionRequired()
-    value = if_match.strip()
-    if value == "*":
-        return None
-    match = _ETAG.match(value)
+    match = _ENTITY_TAG.match(value)
     if match is None:
         raise HttpError(412, _("If-Match must be the ETag you read, like W/\"3\"."))
+    if _VERSION.match(match.group(1)) is None:
+        raise HttpError(412, _("If-Match does not name a version of this record: send the "
+                               "ETag you read, like W/\"3\"."))
     return int(match.group(1))
 
 
@@ -162,7 +176,8 @@ class PreconditionRequired(HttpError):
 
 @router.patch(
     "/people/{person_id}",
-    response={200: PersonOut, 409: ProblemOut, 412: ProblemOut, 428: ProblemOut, **ERRORS},
+    response={200: PersonOut, 409: ProblemOut, 412: ProblemOut, 428: ProblemOut,
+              429: ProblemOut, **ERRORS},
     url_name="person_update", summary="Change a person's record (If-Match required)",
 )
 def update_person(
@@ -170,7 +185,11 @@ def update_person(
     person_id: uuid.UUID,
     payload: PersonPatchIn,
     response: HttpResponse,
-    if_match: str | None = Header(None, alias="If-Match"),  # noqa: B008
+    if_match: str | None = Header(  # noqa: B008
+        None, alias="If-Match",
+        description='Required: the ETag of your last read, W/"3" (or "3"). Without it, or '
+                    "with *, the answer is 428; with any other value that is not the current "
+                    "version, 412."),
 ) -> dict[str, Any]:
     actor = actor_of(request)
     version = expected_version(if_match)
@@ -206,7 +225,7 @@ def change_country(
                       network=person.network.all(), basis=str(decide(actor, person).basis))
 
 
-class TimelineQuery(Schema):
+class TimelineQuery(QueryIn):
     kind: list[str] = Field(default_factory=list, max_length=20,
                             description="Only these kinds (repeat the parameter for several).")
     organisation: uuid.UUID | None = Field(None, description="Only changes made by this "
@@ -236,7 +255,7 @@ def timeline(request: HttpRequest, person_id: uuid.UUID,
 # -- possible duplicates and merges (data-quality roles) ----------------------------------------
 
 
-class DuplicateQuery(Schema):
+class DuplicateQuery(QueryIn):
     cursor: str | None = Field(None, max_length=500, description="next_cursor of the last page.")
     size: int = Field(25, ge=1, le=100)
 

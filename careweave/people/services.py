@@ -18,6 +18,7 @@ from careweave.access.models import CareTeamMember, Sharing
 from careweave.access.services import lookup_refused
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_after_rollback, audit_record
+from careweave.core import dates
 from careweave.core.context import Actor
 from careweave.core.db import atomic
 from careweave.core.errors import (
@@ -66,7 +67,6 @@ TEXT_FIELDS: dict[str, int] = {
 OTHER_FIELDS = {"birth_date", "interpreter_needed", "living_situation", "area_code", "country"}
 EDITABLE_FIELDS = frozenset(TEXT_FIELDS) | OTHER_FIELDS
 REQUIRED = ("given_name", "family_name", "birth_date")
-OLDEST = dt.date(1880, 1, 1)
 
 
 def clean_person_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -116,13 +116,15 @@ def clean_person_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, 
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
-            if value > timezone.localdate():
+            bound = dates.out_of_range(value, latest=timezone.localdate())
+            if bound is dates.OutOfRange.TOO_LATE:
                 errors.setdefault("birth_date", []).append(
                     _("Date of birth must be in the past.")
                 )
-            elif value < OLDEST:
+            elif bound is dates.OutOfRange.TOO_EARLY:
                 errors.setdefault("birth_date", []).append(
-                    _("Date of birth must be after 1880.")
+                    _("Date of birth must be in %(year)d or later.")
+                    % {"year": dates.EARLIEST.year}
                 )
             else:
                 out["birth_date"] = value

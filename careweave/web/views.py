@@ -7,7 +7,6 @@ Every view carries one route marker from careweave.core.routes.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import io
 from typing import Any
 
@@ -19,7 +18,6 @@ from django.contrib.auth import logout as auth_logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,6 +27,7 @@ from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
 from careweave.core.db import atomic
+from careweave.core.lockout import begin_attempt
 from careweave.core.models import LoginFailure
 from careweave.core.routes import login_only, needs_second_factor, public
 from careweave.orgs.middleware import SESSION_MEMBERSHIP, memberships_for
@@ -58,13 +57,6 @@ def _after_login(request: HttpRequest) -> str:
     return landing_url(getattr(request, "actor", None))
 
 
-def _locked_out(username: str) -> bool:
-    conf = settings.CAREWEAVE
-    since = timezone.now() - dt.timedelta(minutes=conf["LOGIN_LOCKOUT_MINUTES"])
-    failures = LoginFailure.objects.filter(username=username.lower(), at__gte=since).count()
-    return failures >= conf["LOGIN_MAX_FAILURES"]
-
-
 @public
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -82,7 +74,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
             username = form.cleaned_data["username"].strip()
             key = username.lower()
             ip = request.META.get("REMOTE_ADDR") or None
-            if _locked_out(key):
+            # Reserve this attempt's password check first (atomic per username), so that
+            # parallel attempts cannot get more checks than the limit (core.lockout).
+            if not begin_attempt(key, ip=ip):
+                with atomic():
+                    audit_record(actor=None, action=AuditEvent.Action.LOGIN_FAILED,
+                                 outcome=AuditEvent.Outcome.DENIED, username=key[:150],
+                                 detail={"locked": True})
                 form.add_error(None, _(
                     "Too many failed attempts. Wait %(minutes)d minutes and try again, or "
                     "ask your administrator to unlock your account."
@@ -92,8 +90,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 user = authenticate(request, username=username,
                                     password=form.cleaned_data["password"])
                 if user is None:
+                    # The reservation stays on record as the failure.
                     with atomic():
-                        LoginFailure.objects.create(username=key, at=timezone.now(), ip=ip)
                         audit_record(actor=None, action=AuditEvent.Action.LOGIN_FAILED,
                                      outcome=AuditEvent.Outcome.DENIED, username=key[:150])
                     form.add_error(None, _("The username or password is not right."))
