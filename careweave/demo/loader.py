@@ -91,6 +91,7 @@ STAFF = [
     ("privacy.se", "Maria", "Ek", [("nordstan", Role.PRIVACY_LEAD, "Dataskyddsombud")]),
     ("orgadmin.uk", "Olivia", "Grant", [("riverside", Role.ORG_ADMIN, "Practice manager")]),
     ("orgadmin.se", "Karin", "Lund", [("nordstan", Role.ORG_ADMIN, "Verksamhetschef")]),
+    ("records.uk", "Rachel", "Moore", [("riverside", Role.DATA_QUALITY, "Records officer")]),
 ]
 
 UK_GIVEN = ["Margaret", "John", "Patricia", "David", "Susan", "Peter", "Joan", "Michael",
