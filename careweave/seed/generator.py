@@ -349,7 +349,7 @@ class _Batch:
         self.sharing += sharing.rows_for(
             person_id=p.pk, country=country, registered_by_id=registered.pk,
             team=[(org.pk, start, None) for org in team_orgs], consents=consent_facts,
-            now=self.now)
+            now=self.now, names=sharing.names_of(p))
 
         for _ in range(rng.choice((0, 0, 1, 1, 1, 2))):
             rel, nok, carer = rng.choice(RELATIONSHIPS)
