@@ -157,6 +157,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # guesses is expensive (the caseload's visibility checks) and saves nothing.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = (options.get("options", "") + " -c jit=off").strip()
+    # Server-side parameters, so that psycopg prepares a statement it has run a few times
+    # on a connection: the hot reads are the same few statements every time, and planning
+    # them cost more than running them (bench/README.md). Off with CAREWEAVE_DB_PREPARE=0.
+    if env_flag("CAREWEAVE_DB_PREPARE", default=True):
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 3)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
