@@ -12,6 +12,13 @@ An app contributes, from its ``AppConfig.ready()``:
   app's services (``careweave.people.timeline.timeline_add``), never the audit log;
 - **caseload flags** (:class:`CaseloadFlag`): a short tag beside a person on the caseload
   ("Safety flag", "Review overdue"), loaded for a whole page at once;
+- **person banners** (:class:`PersonBanner`): what must be seen before anything else on
+  *every* page about the person (active warnings, a crisis plan), above the page's own
+  content. ``base.html`` renders them for any page whose context has a ``person``
+  (``{% person_banners %}`` in ``careweave.web.templatetags.careweave_web``), after asking
+  the gate: a loader runs only for an actor who may read the person, gets the actor, the
+  person and the gate's decision like a panel's, runs a fixed number of queries and
+  returns its template's context, or ``None`` to show nothing;
 - **demo and seed steps** (:class:`DemoStep`): what the app adds to ``careweave demo`` (the
   named cast's records) and to ``careweave seed`` (its rows at scale), so that the demo and
   the seeder never import a domain app.
@@ -73,6 +80,15 @@ class CaseloadFlag:
 
 
 @dataclass(frozen=True)
+class PersonBanner:
+    key: str
+    template: str  # rendered with the loader's context plus person, decision and banner
+    load: PanelLoader  # (actor, person, decision) -> context, or None for no banner
+    order: int = 100  # lower first
+    app: str = ""
+
+
+@dataclass(frozen=True)
 class DemoStep:
     key: str
     # demo: run(cast) after the people, organisations and staff exist; ``cast`` gives the
@@ -88,6 +104,7 @@ class Registry:
     _panels: dict[str, Panel] = field(default_factory=dict)
     _kinds: dict[str, TimelineKind] = field(default_factory=dict)
     _flags: dict[str, CaseloadFlag] = field(default_factory=dict)
+    _banners: dict[str, PersonBanner] = field(default_factory=dict)
     _demo: dict[str, DemoStep] = field(default_factory=dict)
     _seed: dict[str, DemoStep] = field(default_factory=dict)
 
@@ -109,6 +126,9 @@ class Registry:
     def caseload_flag(self, flag: CaseloadFlag) -> CaseloadFlag:
         return self._add(self._flags, flag)
 
+    def person_banner(self, banner: PersonBanner) -> PersonBanner:
+        return self._add(self._banners, banner)
+
     def demo_step(self, step: DemoStep) -> DemoStep:
         return self._add(self._demo, step)
 
@@ -116,10 +136,12 @@ class Registry:
         return self._add(self._seed, step)
 
     @contextlib.contextmanager
-    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag) -> Iterator[None]:
+    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag | PersonBanner
+                    ) -> Iterator[None]:
         """Register ``items`` for the length of a ``with`` block (for tests)."""
         tables: dict[type, dict[str, Any]] = {
-            Panel: self._panels, TimelineKind: self._kinds, CaseloadFlag: self._flags}
+            Panel: self._panels, TimelineKind: self._kinds, CaseloadFlag: self._flags,
+            PersonBanner: self._banners}
         added: list[tuple[dict[str, Any], str]] = []
         try:
             for item in items:
@@ -144,6 +166,9 @@ class Registry:
 
     def caseload_flags(self) -> list[CaseloadFlag]:
         return sorted(self._flags.values(), key=lambda f: (f.order, f.key))
+
+    def person_banners(self) -> list[PersonBanner]:
+        return sorted(self._banners.values(), key=lambda b: (b.order, b.key))
 
     def demo_steps(self) -> list[DemoStep]:
         return sorted(self._demo.values(), key=lambda d: (d.order, d.key))
