@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "careweave.people",
     "careweave.access",
     "careweave.audit",
+    "careweave.notes",
+    "careweave.medicines",
     "careweave.web",
     "careweave.api",
     "careweave.demo",
@@ -189,6 +191,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("CAREWEAVE_STATIC_ROOT", Path.cwd() / "staticfiles"))
 STATICFILES_DIRS: list[Path] = [Path(__file__).resolve().parent / "static"]
 WHITENOISE_USE_FINDERS = True
+# Uploaded attachments (stored by content hash, served only through gated views: no MEDIA_URL).
+MEDIA_ROOT = Path(os.environ.get("CAREWEAVE_MEDIA_ROOT", Path.cwd() / "media"))
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 TASKS = {
@@ -221,4 +225,11 @@ CAREWEAVE = {
     # Audit can be turned off only for the benchmark's audit-overhead comparison.
     "AUDIT_ENABLED": not env_flag("CAREWEAVE_BENCH_AUDIT_OFF"),
     "PAGE_SIZE": 25,
+    # Case-note attachments: the largest file accepted (bytes).
+    "ATTACHMENT_MAX_BYTES": int(os.environ.get("CAREWEAVE_ATTACHMENT_MAX_BYTES",
+                                               str(10 * 1024 * 1024))),
 }
+# The virus-scan hook for attachments: a dotted path to a callable (careweave/notes/storage.py
+# says what it gets and returns). The default accepts every file.
+CAREWEAVE_ATTACHMENT_SCANNER = os.environ.get("CAREWEAVE_ATTACHMENT_SCANNER",
+                                              "careweave.notes.storage.no_scan")
