@@ -143,6 +143,17 @@ def test_the_database_refuses_to_update_a_note(actor_for, arthur) -> None:  # no
 
 
 @pytest.mark.skipif(not PG, reason="the append-only trigger exists on PostgreSQL only")
+def test_the_database_lets_a_merge_move_a_note_to_the_record_that_stays(
+        actor_for, arthur, maya) -> None:  # noqa: ANN001
+    made, _c = services.note_create(actor=actor_for("home.uk"), person_id=arthur.pk,
+                                    data=data())
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE notes_casenote SET person_id = %s WHERE id = %s",
+                       [maya.pk, made.pk])
+    assert CaseNote.objects.get(pk=made.pk).person_id == maya.pk
+
+
+@pytest.mark.skipif(not PG, reason="the append-only trigger exists on PostgreSQL only")
 def test_the_database_refuses_to_delete_a_note_unless_the_whole_record_goes(
         actor_for, arthur, maya) -> None:  # noqa: ANN001
     made, _c = services.note_create(actor=actor_for("home.uk"), person_id=arthur.pk,

@@ -14,21 +14,15 @@ from django.db import migrations
 
 TABLES = ("notes_casenote", "notes_attachment")
 
-NO_UPDATE = """
-CREATE OR REPLACE FUNCTION {table}_no_update() RETURNS trigger AS $$
-DECLARE
-    probe {table}%ROWTYPE;
+CREATE_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION notes_no_update() RETURNS trigger AS $$
 BEGIN
-    probe := NEW;
-    probe.person_id := OLD.person_id;
-    IF probe IS DISTINCT FROM OLD THEN
+    IF (to_jsonb(NEW) - 'person_id') IS DISTINCT FROM (to_jsonb(OLD) - 'person_id') THEN
         RAISE EXCEPTION 'case notes are never changed in place: add an amendment';
     END IF;
     RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
-"""
-CREATE_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION notes_delete_only_with_record() RETURNS trigger AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM people_person WHERE id = OLD.person_id) THEN
@@ -40,7 +34,7 @@ $$ LANGUAGE plpgsql;
 """
 TRIGGERS = """
 CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
-    FOR EACH ROW EXECUTE FUNCTION {table}_no_update();
+    FOR EACH ROW EXECUTE FUNCTION notes_no_update();
 CREATE CONSTRAINT TRIGGER {table}_no_delete AFTER DELETE ON {table}
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION notes_delete_only_with_record();
@@ -55,7 +49,6 @@ def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(CREATE_FUNCTIONS)
         for table in TABLES:
-            schema_editor.execute(NO_UPDATE.format(table=table))
             schema_editor.execute(TRIGGERS.format(table=table))
 
 
@@ -63,8 +56,8 @@ def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for table in TABLES:
             schema_editor.execute(DROP.format(table=table))
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {table}_no_update();")
-        schema_editor.execute("DROP FUNCTION IF EXISTS notes_delete_only_with_record();")
+        schema_editor.execute("DROP FUNCTION IF EXISTS notes_no_update();"
+                              "DROP FUNCTION IF EXISTS notes_delete_only_with_record();")
 
 
 class Migration(migrations.Migration):
