@@ -23,7 +23,7 @@ BUDGET = {
     "person API": 10 + PG,
     "search API": 8 + PG,
     "caseload API": 8 + PG,
-    "create API": 13 + PG,
+    "create API": 14 + PG,
     # + notes (warnings banner 1, contacts 1, case notes 2) and medicines (list, last review)
     "person page": 25 + PG,
     "caseload page": 13 + PG,  # + the warnings flag (notes)

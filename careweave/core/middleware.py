@@ -65,3 +65,48 @@ class SecurityHeadersMiddleware:
             response["Cache-Control"] = "no-store"
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+# -- request body size ---------------------------------------------------------------------
+
+API_PREFIX = "/api/"
+_DIGITS = re.compile(r"[0-9]{1,20}")
+
+
+class MalformedContentLength(ValueError):
+    pass
+
+
+def declared_body_size(request: HttpRequest) -> int:
+    """The body size the client declared (Content-Length; 0 without one, which is how
+    Django reads such a body). A value that is not a whole number is malformed."""
+    raw = str(request.META.get("CONTENT_LENGTH") or "").strip()
+    if not raw:
+        return 0
+    if not _DIGITS.fullmatch(raw):
+        raise MalformedContentLength(raw)
+    return int(raw)
+
+
+# What a multipart upload carries besides its file (the form's other fields, boundaries).
+UPLOAD_OVERHEAD = 256 * 1024
+
+
+def body_limit(request: HttpRequest | None = None) -> int:
+    """The largest body accepted. A file upload (multipart/form-data: only pages and API
+    operations that take attachments read files) may be as large as the largest attachment
+    (``CAREWEAVE["ATTACHMENT_MAX_BYTES"]``) and its form; everything else
+    ``CAREWEAVE["MAX_BODY_BYTES"]``. Django still reads at most DATA_UPLOAD_MAX_MEMORY_SIZE
+    of the non-file fields into memory, and spools files to disk."""
+    from django.conf import settings
+
+    limit = int(settings.CAREWEAVE["MAX_BODY_BYTES"])
+    if request is not None and str(request.META.get("CONTENT_TYPE", "")).lower().startswith(
+            "multipart/form-data"):
+        limit = max(limit, int(settings.CAREWEAVE.get("ATTACHMENT_MAX_BYTES", 0))
+                    + UPLOAD_OVERHEAD)
+    return limit
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)

@@ -49,7 +49,9 @@ MEDICINES = gettext_lazy("Medicines")
 
 
 def register() -> None:
-    from careweave.medicines import demo
+    from careweave.medicines import demo, merging
+
+    merging.register()
 
     registry.panel(Panel(key="medicines.list", title=MEDICINES,
                          template="medicines/panels/medicines.html", load=medicines_panel,

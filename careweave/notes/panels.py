@@ -130,7 +130,9 @@ CONTACTS = gettext_lazy("Care-team contacts")
 
 
 def register() -> None:
-    from careweave.notes import demo
+    from careweave.notes import demo, merging
+
+    merging.register()
 
     registry.person_banner(PersonBanner(key="notes.warnings", template="notes/banner.html",
                                         load=warnings_banner, order=10, app="notes"))

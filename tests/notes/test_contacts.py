@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from careweave.access import sharing
 from careweave.access.gate import AccessDenied
 from careweave.access.models import CareTeamMember
 from careweave.core.errors import NotPermitted, StaleVersion, ValidationFailed
@@ -72,6 +73,7 @@ def test_one_key_worker_per_organisation_and_one_lead_coordinator(actor_for, art
     riverside = member(arthur, "Riverside Surgery")
     second = CareTeamMember.objects.create(person=arthur, organisation=org("Riverside Surgery"),
                                            role="Practice nurse", start_date=riverside.start_date)
+    sharing.recompute([arthur.pk])
     services.team_contact_update(actor=gp, person_id=arthur.pk, member_id=second.pk,
                                  data={"key_worker": True}, expected_version=None)
     services.team_contact_update(actor=gp, person_id=arthur.pk, member_id=riverside.pk,

@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from careweave.access import services as access
+from careweave.access import sharing
 from careweave.access.gate import AccessDenied, open_person
 from careweave.access.models import CareTeamMember, Consent
 from careweave.audit.models import AuditEvent
@@ -178,6 +179,7 @@ def maya_team(maya, org):  # noqa: ANN001, ANN201
     """St Mary's (hosp.uk) joins Maya's care team: it reads her record (implied consent)."""
     CareTeamMember.objects.create(person=maya, organisation=org("St Mary's Hospital"),
                                   role="Ward", start_date=dt.date(2025, 1, 1))
+    sharing.recompute([maya.pk])  # as the access services would, in the same transaction
     return maya
 
 
@@ -223,6 +225,7 @@ def test_a_coordination_only_reader_sees_the_care_team_level_not_restricted(
                                      valid_from=timezone.now() - dt.timedelta(days=1),
                                      covers_all_organisations=False)
     consent.organisations.set([org("Northshire Council Adult Social Care")])
+    sharing.recompute([maya.pk])
     mh, sw = actor_for("mh.uk"), actor_for("sw.uk")
     team = warning(mh, maya, "Care-team warning for the council")
     social = warning(mh, maya, "Restricted to social care", sensitivity="restricted",
@@ -238,6 +241,7 @@ def test_a_coordination_only_reader_sees_the_care_team_level_not_restricted(
     Consent.objects.filter(person=maya, decision="deny").update(
         withdrawn_at=timezone.now())
     consent.delete()
+    sharing.recompute([maya.pk])
     assert social in selectors.warnings_for(actor=sw, person=maya,
                                             decision=open_person(sw, maya.pk)[1])
 
