@@ -219,3 +219,26 @@ def test_uploading_through_the_api(note, arthur, api_as) -> None:  # noqa: ANN00
     missing = api.client.post(url, {}, **api.headers)
     assert missing.status_code == 422
     assert note.attachments.count() == 1
+
+
+def test_an_upload_may_be_larger_than_other_bodies_up_to_the_attachment_limit(
+        note, arthur, api_as, settings) -> None:  # noqa: ANN001
+    settings.CAREWEAVE = {**settings.CAREWEAVE, "MAX_BODY_BYTES": 4096,
+                          "ATTACHMENT_MAX_BYTES": 100 * 1024}
+    scan = PDF_BYTES + b"0" * 50 * 1024
+    client = sign_in(Client(), "home.uk")
+    url = f"/people/{arthur.pk}/notes/{note.pk}/attachments/add/"
+    assert client.post(url, {"attachment": SimpleUploadedFile("scan.pdf", scan)}).status_code \
+        == 302
+    assert note.attachments.get().size == len(scan)
+    # a JSON body as large is still refused before anything reads it
+    api = api_as("home.uk")
+    big = api.post(f"/people/{arthur.pk}/notes", {"kind": "visit", "summary": "x",
+                                                  "occurred_at": "2026-01-01T10:00:00Z",
+                                                  "body": "y" * 10_000})
+    assert big.status_code == 413
+    # and an upload larger than the attachment limit and its form is refused whole
+    huge = PDF_BYTES + b"0" * 400 * 1024
+    assert client.post(url, {"attachment": SimpleUploadedFile("huge.pdf", huge)}).status_code \
+        == 413
+    assert note.attachments.count() == 1
