@@ -13,13 +13,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Header, Query, Router, Schema, UploadedFile
+from ninja import File, Header, Query, Router, UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
 from careweave.access.gate import open_person
-from careweave.core.api import ERRORS, ProblemOut, actor_of
+from careweave.core.api import ERRORS, ProblemOut, QueryIn, actor_of
 from careweave.core.errors import ValidationFailed
+from careweave.core.routes import accepts_files
 from careweave.notes import selectors, services
 from careweave.notes.models import PersonWarning
 from careweave.notes.schemas import (
@@ -30,9 +31,9 @@ from careweave.notes.schemas import (
     NoteIn,
     NoteOut,
     NotePage,
-    ReasonIn,
     ReviewDuePage,
     ReviewIn,
+    WarningEndIn,
     WarningIn,
     WarningOut,
     WarningPatchIn,
@@ -51,7 +52,7 @@ def _etag(response: HttpResponse, version: int) -> None:
 # -- warnings --------------------------------------------------------------------------------
 
 
-class WarningQuery(Schema):
+class WarningQuery(QueryIn):
     include_ended: bool = Field(False, description="Also the warnings that have ended.")
 
 
@@ -128,7 +129,7 @@ def review_warning(request: HttpRequest, person_id: uuid.UUID, warning_id: uuid.
              response={200: WarningOut, 412: ProblemOut, 428: ProblemOut, **ERRORS},
              url_name="warning_end", summary="End a warning, with a reason (If-Match required)")
 def end_warning(request: HttpRequest, person_id: uuid.UUID, warning_id: uuid.UUID,
-                payload: ReasonIn, response: HttpResponse,
+                payload: WarningEndIn, response: HttpResponse,
                 if_match: str | None = Header(None, alias="If-Match"),  # noqa: B008
                 ) -> dict[str, Any]:
     version = expected_version(if_match)
@@ -139,7 +140,7 @@ def end_warning(request: HttpRequest, person_id: uuid.UUID, warning_id: uuid.UUI
     return warning_out(_reload(warning))
 
 
-class PageQuery(Schema):
+class ReviewsDueQuery(QueryIn):
     cursor: str | None = Field(None, max_length=500)
     size: int = Field(25, ge=1, le=100)
 
@@ -147,7 +148,7 @@ class PageQuery(Schema):
 @router.get("/warnings/reviews-due", response={200: ReviewDuePage, **ERRORS},
             url_name="warning_reviews_due", summary="Your organisation's warnings past their "
             "review date")
-def reviews_due(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
+def reviews_due(request: HttpRequest, filters: Query[ReviewsDueQuery]) -> dict[str, Any]:
     page = selectors.reviews_due(actor=actor_of(request), cursor=filters.cursor,
                                  size=filters.size)
     items = []
@@ -160,7 +161,7 @@ def reviews_due(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, An
 # -- case notes ------------------------------------------------------------------------------
 
 
-class NoteQuery(Schema):
+class NoteQuery(QueryIn):
     kind: str = Field("", max_length=20)
     organisation: uuid.UUID | None = None
     author: uuid.UUID | None = Field(None, description="The author's membership id.")
@@ -237,6 +238,7 @@ def amend_note(request: HttpRequest, person_id: uuid.UUID, note_id: uuid.UUID,
              response={201: AttachmentOut, 403: ProblemOut, **ERRORS},
              url_name="note_attachment_add", summary="Attach a PDF, PNG or JPEG to a note "
              "(multipart, field 'file')")
+@accepts_files
 def add_attachment(request: HttpRequest, person_id: uuid.UUID, note_id: uuid.UUID,
                    file: UploadedFile = File(...),  # noqa: B008
                    ) -> Status[dict[str, Any]]:

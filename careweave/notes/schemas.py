@@ -36,7 +36,7 @@ class ReviewIn(Input):
     review_date: dt.date
 
 
-class ReasonIn(Input):
+class WarningEndIn(Input):
     reason: str = Field(max_length=2000)
 
 

@@ -24,7 +24,7 @@ from careweave.access.pages import after_change, check_change, read_person
 from careweave.core.errors import ServiceError
 from careweave.core.forms import apply_service_error
 from careweave.core.pages import actor_of, cursor_of, page_links, page_size
-from careweave.core.routes import gated, staff_required
+from careweave.core.routes import accepts_files, gated, staff_required
 from careweave.notes import forms, selectors, services
 from careweave.notes.models import OutOfHours
 from careweave.notes.services import Upload
@@ -200,6 +200,7 @@ def notes(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         status=status)
 
 
+@accepts_files
 @gated
 @require_http_methods(["GET", "POST"])
 def note_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
@@ -272,6 +273,7 @@ def note_amend(request: HttpRequest, person_id: uuid.UUID, note_id: uuid.UUID) -
         "version": selectors.note_version(found)}, status=status)
 
 
+@accepts_files
 @gated
 @require_http_methods(["GET", "POST"])
 def attachment_add(request: HttpRequest, person_id: uuid.UUID,

@@ -231,8 +231,16 @@ def test_an_upload_may_be_larger_than_other_bodies_up_to_the_attachment_limit(
     assert client.post(url, {"attachment": SimpleUploadedFile("scan.pdf", scan)}).status_code \
         == 302
     assert note.attachments.get().size == len(scan)
-    # a JSON body as large is still refused before anything reads it
     api = api_as("home.uk")
+    uploaded = api.client.post(f"/api/v1/people/{arthur.pk}/notes/{note.pk}/attachments",
+                               {"file": SimpleUploadedFile("scan2.pdf", scan + b"1")},
+                               **api.headers)
+    assert uploaded.status_code == 201
+    # a multipart body as large to a page that takes no files is refused before it is read
+    other = client.post("/people/new/", {"given_name": "Big", "file": SimpleUploadedFile(
+        "x.pdf", scan)})
+    assert other.status_code == 413
+    # a JSON body as large is still refused before anything reads it
     big = api.post(f"/people/{arthur.pk}/notes", {"kind": "visit", "summary": "x",
                                                   "occurred_at": "2026-01-01T10:00:00Z",
                                                   "body": "y" * 10_000})
@@ -241,4 +249,4 @@ def test_an_upload_may_be_larger_than_other_bodies_up_to_the_attachment_limit(
     huge = PDF_BYTES + b"0" * 400 * 1024
     assert client.post(url, {"attachment": SimpleUploadedFile("huge.pdf", huge)}).status_code \
         == 413
-    assert note.attachments.count() == 1
+    assert note.attachments.count() == 2
