@@ -55,7 +55,7 @@ def contacts_panel(actor: Any, person: Any, decision: Any) -> dict[str, Any]:
     for member in members:
         member.may_change = (  # type: ignore[attr-defined]
             may and member.organisation_id == actor.organisation_id)
-    return {"members": members}
+    return {"members": members, "may_change_any": may}
 
 
 def warning_flags(actor: Any, people: Sequence[Any]) -> dict[Any, str]:
