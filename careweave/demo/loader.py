@@ -19,8 +19,8 @@ from careweave.access.backfill import backfill, live_models
 from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent, Sharing
 from careweave.access.policy import CARE_ROLES
 from careweave.access.sharing import recompute_everyone
-from careweave.audit.models import AuditEvent
-from careweave.audit.services import audit_record
+from careweave.audit.models import AuditEvent, ChainHead
+from careweave.audit.services import GENESIS, audit_record
 from careweave.core.context import Actor
 from careweave.core.registry import registry
 from careweave.orgs.models import Area, Membership, Organisation, Role, StaffProfile
@@ -91,6 +91,7 @@ STAFF = [
     ("privacy.se", "Maria", "Ek", [("nordstan", Role.PRIVACY_LEAD, "Dataskyddsombud")]),
     ("orgadmin.uk", "Olivia", "Grant", [("riverside", Role.ORG_ADMIN, "Practice manager")]),
     ("orgadmin.se", "Karin", "Lund", [("nordstan", Role.ORG_ADMIN, "Verksamhetschef")]),
+    ("records.uk", "Rachel", "Moore", [("riverside", Role.DATA_QUALITY, "Records officer")]),
 ]
 
 UK_GIVEN = ["Margaret", "John", "Patricia", "David", "Susan", "Peter", "Joan", "Michael",
@@ -195,6 +196,7 @@ def reset_all() -> None:
             cur.execute(f"TRUNCATE {table}")
         else:
             cur.execute(f"DELETE FROM {table}")
+    ChainHead.objects.update(seq=0, hash=GENESIS)  # the chains start again
 
 
 def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> DemoResult:
