@@ -199,7 +199,14 @@ def create_note(request: HttpRequest, person_id: uuid.UUID, payload: NoteIn,
     note, created = services.note_create(actor=actor, person_id=person_id,
                                          data=payload.model_dump(),
                                          idempotency_key=idempotency_key or "")
-    _p, _d, full = selectors.note_detail(actor=actor, person_id=person_id, note_id=note.pk)
+    if created:
+        # what the service just wrote, as it is: no amendments or attachments yet
+        note.amendment_list = []  # type: ignore[attr-defined]
+        note.attachment_list = []  # type: ignore[attr-defined]
+        full = note
+    else:  # a replay: the note as it reads now, through the gate and the sensitivity rule
+        _p, _d, full = selectors.note_detail(actor=actor, person_id=person_id,
+                                             note_id=note.pk)
     _etag(response, selectors.note_version(full))
     response["Location"] = f"/api/v1/people/{person_id}/notes/{note.pk}"
     return Status(201 if created else 200, note_out(full, full=True))

@@ -39,3 +39,18 @@ def test_the_person_page_does_not_grow_with_notes_and_warnings(
     assert page.status_code == 200
     html = page.content.decode()
     assert "Warning 4" in html and "Visit 0" in html and "Visit 29" not in html
+
+
+def test_adding_a_note_through_the_api_costs_a_fixed_number_of_statements(
+        api_as, arthur, django_assert_max_num_queries) -> None:  # noqa: ANN001
+    """The gate, the insert, the audit event and the timeline entry, and the answer from
+    what was written (issue 8's benchmark: add a note, with audit)."""
+    api = api_as("home.uk")
+    body = {"kind": "visit", "occurred_at": "2026-01-05T10:00:00Z", "summary": "Visit",
+            "body": "Well."}
+    api.post(f"/people/{arthur.pk}/notes", body)  # warm the token's first use
+    with django_assert_max_num_queries(12):
+        created = api.post(f"/people/{arthur.pk}/notes", body)
+    assert created.status_code == 201
+    assert created.json()["current"]["author"]["organisation"]["name"] == "Oakwood Care Home"
+    assert created.json()["attachments"] == [] and created["ETag"] == 'W/"1"'
