@@ -22,8 +22,9 @@ BUDGET = {
     "search API": 8,
     "caseload API": 8,
     "create API": 14,
-    "person page": 19,
-    "caseload page": 12,
+    # + notes (warnings banner 1, contacts 1, case notes 2) and medicines (list, last review)
+    "person page": 25,
+    "caseload page": 13,  # + the warnings flag (notes)
 }
 
 

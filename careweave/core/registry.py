@@ -12,6 +12,13 @@ An app contributes, from its ``AppConfig.ready()``:
   app's services (``careweave.people.timeline.timeline_add``), never the audit log;
 - **caseload flags** (:class:`CaseloadFlag`): a short tag beside a person on the caseload
   ("Safety flag", "Review overdue"), loaded for a whole page at once;
+- **person banners** (:class:`PersonBanner`): what must be seen before anything else on
+  *every* page about the person (active warnings, a crisis plan), above the page's own
+  content. ``base.html`` renders them for any page whose context has a ``person``
+  (``{% person_banners %}`` in ``careweave.web.templatetags.careweave_web``), after asking
+  the gate: a loader runs only for an actor who may read the person, gets the actor, the
+  person and the gate's decision like a panel's, runs a fixed number of queries and
+  returns its template's context, or ``None`` to show nothing;
 - **merge handlers** (:class:`MergeHandler`): when a data-quality review merges record B
   into record A, each app moves its own person-keyed rows from B to A and says exactly
   which ones moved; an unmerge gives that list back so the app can put them back;
@@ -81,6 +88,15 @@ class CaseloadFlag:
 
 
 @dataclass(frozen=True)
+class PersonBanner:
+    key: str
+    template: str  # rendered with the loader's context plus person, decision and banner
+    load: PanelLoader  # (actor, person, decision) -> context, or None for no banner
+    order: int = 100  # lower first
+    app: str = ""
+
+
+@dataclass(frozen=True)
 class MergeHandler:
     """How an app's person-keyed rows follow a merge, and go back on an unmerge.
 
@@ -120,6 +136,7 @@ class Registry:
     _panels: dict[str, Panel] = field(default_factory=dict)
     _kinds: dict[str, TimelineKind] = field(default_factory=dict)
     _flags: dict[str, CaseloadFlag] = field(default_factory=dict)
+    _banners: dict[str, PersonBanner] = field(default_factory=dict)
     _merge_handlers: dict[str, MergeHandler] = field(default_factory=dict)
     _demo: dict[str, DemoStep] = field(default_factory=dict)
     _seed: dict[str, DemoStep] = field(default_factory=dict)
@@ -142,6 +159,8 @@ class Registry:
     def caseload_flag(self, flag: CaseloadFlag) -> CaseloadFlag:
         return self._add(self._flags, flag)
 
+    def person_banner(self, banner: PersonBanner) -> PersonBanner:
+        return self._add(self._banners, banner)
     def merge_handler(self, handler: MergeHandler) -> MergeHandler:
         return self._add(self._merge_handlers, handler)
 
@@ -152,12 +171,13 @@ class Registry:
         return self._add(self._seed, step)
 
     @contextlib.contextmanager
-    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag | MergeHandler,
+    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag | PersonBanner
+                    | MergeHandler,
                     ) -> Iterator[None]:
         """Register ``items`` for the length of a ``with`` block (for tests)."""
         tables: dict[type, dict[str, Any]] = {
             Panel: self._panels, TimelineKind: self._kinds, CaseloadFlag: self._flags,
-            MergeHandler: self._merge_handlers}
+            PersonBanner: self._banners, MergeHandler: self._merge_handlers}
         added: list[tuple[dict[str, Any], str]] = []
         try:
             for item in items:
@@ -183,6 +203,8 @@ class Registry:
     def caseload_flags(self) -> list[CaseloadFlag]:
         return sorted(self._flags.values(), key=lambda f: (f.order, f.key))
 
+    def person_banners(self) -> list[PersonBanner]:
+        return sorted(self._banners.values(), key=lambda b: (b.order, b.key))
     def merge_handlers(self) -> list[MergeHandler]:
         return sorted(self._merge_handlers.values(), key=lambda h: (h.order, h.key))
 

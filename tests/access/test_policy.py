@@ -163,6 +163,12 @@ EXPECTED: dict[Action, dict[str, set[str]]] = {
     Action.RECORD_CONSENT: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
     Action.DECIDE_JOIN_REQUEST: {"R": PROFESSIONALS, "T": set(), "B": set()},
     Action.MERGE_RECORDS: {"R": {"coordinator", "data_quality"}, "T": set(), "B": set()},
+    Action.RECORD_WARNING: {"R": CARE, "T": CARE, "B": set()},
+    Action.WRITE_NOTE: {"R": CARE, "T": CARE, "B": set()},
+    Action.CHANGE_TEAM_CONTACTS: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
+    Action.CHANGE_MEDICINES: {"R": {"clinician", "nurse"}, "T": {"clinician", "nurse"},
+                              "B": set()},
+    Action.RECONCILE_MEDICINES: {"R": {"clinician"}, "T": {"clinician"}, "B": set()},
     Action.CHANGE: {"R": CARE, "T": CARE, "B": set()},
 }
 
