@@ -99,6 +99,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=16, help="concurrent connections (16)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (4)")
+    p.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread",
+                   help="gunicorn worker type (gthread)")
     p.add_argument("--only", default="",
                    help="comma-separated scenario keys to run (caseload_page, caseload_api, "
                         "person_page, person_api, search_api, create_api, audit, peer)")
@@ -439,7 +441,8 @@ class Server:
         cmd = [
             sys.executable, "-m", "gunicorn", app,
             "--bind", f"{HOST}:{self.port}", "--workers", str(args.workers),
-            "--worker-class", "gthread", "--threads", str(args.threads),
+            "--worker-class", args.worker_class,
+            *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
             "--keep-alive", "10", "--worker-tmp-dir", "/dev/shm" if Path("/dev/shm").is_dir()
             else tempfile.gettempdir(), "--log-level", "warning", "--graceful-timeout", "5",
         ]
@@ -1085,13 +1088,15 @@ def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_s
     rows.append([f"seed {args.people:,} people", "", f"{seed_rate:,.0f}/s", "",
                  "", "", "100,000 < 300 s", f"{'yes' if seed_ok else 'NO'} ({seed_seconds:.0f} s)"])
     extra = f" + {pr.loaded:,} created through the API (the peer's population)" if pr.loaded else ""
+    threads = args.threads if args.worker_class == "gthread" else 1
     notes = [
         f"# Careweave benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "",
         machine_line(args),
-        f"- PostgreSQL 15 (throwaway, default durability: fsync and synchronous commit on); {args.people:,} people seeded{extra}; "
-        f"{USERNAME} ({ORGANISATION}) sees {fx.caseload}",
-        f"- gunicorn gthread {args.workers} workers x {args.threads} threads, DEBUG off; peak RSS "
+        "- PostgreSQL 15 (throwaway, default durability: fsync and synchronous commit on); "
+        f"{args.people:,} people seeded{extra}; {USERNAME} ({ORGANISATION}) sees {fx.caseload}",
+        f"- gunicorn {args.worker_class} {args.workers} workers x {threads} threads, DEBUG off; "
+        "peak RSS "
         f"(VmHWM) master {_mb(rss[0])}, workers {_mb(rss[1])} in all (largest {_mb(rss[2])})",
         f"- load generator {loadgen}, {args.clients} connections, {args.duration} s per scenario "
         f"after {args.warmup} s warm-up; pages use a logged-in session (pool of sessions), the "

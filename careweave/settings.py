@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "careweave.api.middleware.BodyLimitMiddleware",
+    "careweave.api.middleware.BearerFastLane",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -285,6 +286,8 @@ CAREWEAVE = {
     "AUDIT_ENABLED": not env_flag("CAREWEAVE_BENCH_AUDIT_OFF"),
     # Reads commit their audit row without waiting for the disk (docs/adr/0011); 1 to wait.
     "AUDIT_READS_DURABLE": env_flag("CAREWEAVE_AUDIT_READS_DURABLE"),
+    # Bearer-token API requests skip the pages' middleware (careweave.api.middleware).
+    "API_FAST_LANE": env_flag("CAREWEAVE_API_FAST_LANE", default=True),
     "PAGE_SIZE": 25,
     "MAX_BODY_BYTES": MAX_BODY_BYTES,
     # A staff invitation link works once, for this many days.

@@ -194,8 +194,12 @@ def _attach_rows(people: list[Person], model: Any, related: str, order: str) -> 
     for row in rows:
         item: Any = rawsql.build(model, row)
         by_person[item.person_id].append(item)
+    # What Django's prefetch leaves, without building a filtered queryset per person (the
+    # related manager's filter costs more than the statement): an evaluated queryset.
+    # A caller that refines it (order_by, filter) gets a new, empty one: none do.
+    empty = model._default_manager.none()
     for person in people:
-        cached = getattr(person, related).all()
+        cached = empty._chain()
         cached._result_cache = by_person[person.pk]
         cached._prefetch_done = True
         cache = getattr(person, "_prefetched_objects_cache", None)
