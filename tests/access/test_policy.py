@@ -163,6 +163,13 @@ EXPECTED: dict[Action, dict[str, set[str]]] = {
     Action.RECORD_CONSENT: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
     Action.DECIDE_JOIN_REQUEST: {"R": PROFESSIONALS, "T": set(), "B": set()},
     Action.MERGE_RECORDS: {"R": {"coordinator"}, "T": set(), "B": set()},
+    Action.CHANGE_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
+    Action.AGREE_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
+    Action.UPDATE_ACTION_STATUS: {"R": CARE, "T": CARE, "B": set()},
+    Action.REVIEW_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
+    Action.EXPORT_PLAN: {"R": CARE, "T": CARE, "B": set()},
+    Action.CHANGE_CRISIS_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
+    Action.RECORD_CRISIS: {"R": CARE, "T": CARE, "B": set()},
     Action.CHANGE: {"R": CARE, "T": CARE, "B": set()},
 }
 
