@@ -10,6 +10,10 @@ An app contributes, from its ``AppConfig.ready()``:
 - **timeline entry kinds** (:class:`TimelineKind`): how an entry of the person's timeline
   reads, and who may see entries of that kind. Entries are domain events written by the
   app's services (``careweave.people.timeline.timeline_add``), never the audit log;
+- **person banners** (:class:`PersonBanner`): a warning shown *first* on the person's
+  pages, above their name and every panel (a crisis being recorded, a safety warning), to
+  whoever the gate lets read the record. A loader returns the banner's context, or
+  ``None`` when there is nothing to warn about (the usual case: keep it to one query);
 - **caseload flags** (:class:`CaseloadFlag`): a short tag beside a person on the caseload
   ("Safety flag", "Review overdue"), loaded for a whole page at once;
 - **demo and seed steps** (:class:`DemoStep`): what the app adds to ``careweave demo`` (the
@@ -53,6 +57,23 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class PersonBanner:
+    """A warning shown first on the person's pages (before their name and the panels).
+
+    ``load(actor, person, decision)`` returns the template's context, or ``None`` for no
+    banner; it runs on every person page, so it should cost one indexed query at most when
+    there is nothing to show. The template is rendered with the context plus ``person``,
+    ``decision`` and ``banner``; it should be a GOV.UK notification banner or warning with
+    its own heading, so that screen-reader users meet it first too."""
+
+    key: str
+    template: str
+    load: PanelLoader
+    order: int = 100
+    app: str = ""
+
+
+@dataclass(frozen=True)
 class TimelineKind:
     key: str  # stored on each entry: "<app>.<event>", e.g. "access.consent_withdrawn"
     label: Any  # for the kind filter, e.g. _("Consent withdrawn")
@@ -88,6 +109,7 @@ class Registry:
     _panels: dict[str, Panel] = field(default_factory=dict)
     _kinds: dict[str, TimelineKind] = field(default_factory=dict)
     _flags: dict[str, CaseloadFlag] = field(default_factory=dict)
+    _banners: dict[str, PersonBanner] = field(default_factory=dict)
     _demo: dict[str, DemoStep] = field(default_factory=dict)
     _seed: dict[str, DemoStep] = field(default_factory=dict)
 
@@ -109,6 +131,9 @@ class Registry:
     def caseload_flag(self, flag: CaseloadFlag) -> CaseloadFlag:
         return self._add(self._flags, flag)
 
+    def person_banner(self, banner: PersonBanner) -> PersonBanner:
+        return self._add(self._banners, banner)
+
     def demo_step(self, step: DemoStep) -> DemoStep:
         return self._add(self._demo, step)
 
@@ -116,10 +141,12 @@ class Registry:
         return self._add(self._seed, step)
 
     @contextlib.contextmanager
-    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag) -> Iterator[None]:
+    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag | PersonBanner
+                    ) -> Iterator[None]:
         """Register ``items`` for the length of a ``with`` block (for tests)."""
         tables: dict[type, dict[str, Any]] = {
-            Panel: self._panels, TimelineKind: self._kinds, CaseloadFlag: self._flags}
+            Panel: self._panels, TimelineKind: self._kinds, CaseloadFlag: self._flags,
+            PersonBanner: self._banners}
         added: list[tuple[dict[str, Any], str]] = []
         try:
             for item in items:
@@ -144,6 +171,9 @@ class Registry:
 
     def caseload_flags(self) -> list[CaseloadFlag]:
         return sorted(self._flags.values(), key=lambda f: (f.order, f.key))
+
+    def person_banners(self) -> list[PersonBanner]:
+        return sorted(self._banners.values(), key=lambda b: (b.order, b.key))
 
     def demo_steps(self) -> list[DemoStep]:
         return sorted(self._demo.values(), key=lambda d: (d.order, d.key))
