@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "careweave.people",
     "careweave.access",
     "careweave.audit",
+    "careweave.plans",
     "careweave.web",
     "careweave.api",
     "careweave.demo",

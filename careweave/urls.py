@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("careweave.people.urls")),
     path("", include("careweave.access.urls")),
     path("", include("careweave.audit.urls")),
+    path("", include("careweave.plans.urls")),
     path("api/v1/", include("careweave.api.urls")),
     path("", include("careweave.api.health_urls")),
 ]
