@@ -24,8 +24,8 @@ BUDGET = {
     "search API": 8 + PG,
     "caseload API": 8 + PG,
     "create API": 13 + PG,
-    "person page": 19 + PG,
-    "caseload page": 12 + PG,
+    "person page": 21 + PG,  # + plans: the plans panel and the crisis banner (one each)
+    "caseload page": 13 + PG,  # + plans: the "review overdue" flag (one for the page)
 }
 
 

@@ -132,7 +132,8 @@ class PlanAction(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    goal = models.ForeignKey(Goal, null=True, blank=True, on_delete=models.PROTECT,
+    # Goals are removed by marking them (removed_at); only deleting the person deletes rows.
+    goal = models.ForeignKey(Goal, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="actions", verbose_name=_("towards the goal"))
     description = models.CharField(_("what will be done"), max_length=500)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
@@ -326,7 +327,7 @@ class Review(models.Model):
 class GoalRating(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
-    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="ratings")
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="ratings")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     professional_score = models.SmallIntegerField()
     person_score = models.SmallIntegerField(null=True, blank=True)

@@ -135,7 +135,7 @@ def register() -> None:
     registry.person_banner(PersonBanner(key="plans.crisis", template="plans/banners/crisis.html",
                                         load=crisis_banner, order=10, app="plans"))
     registry.panel(Panel(key="plans.plans", title=PLANS, template="plans/panels/plans.html",
-                         load=plans_panel, order=15, app="plans"))
+                         load=plans_panel, order=50, app="plans"))
     for key, label, describe in (
         ("plans.created", gettext_lazy("Plan started"), describe_created),
         ("plans.agreed", gettext_lazy("Plan agreed"), describe_agreed),

@@ -263,7 +263,8 @@ def test_person_page_uses_a_bounded_number_of_queries(
     arthur = person_named("Arthur", "Penrose")
     client = login_as("gp.uk")
     client.get(f"/people/{arthur.pk}/")  # warm the session
-    with django_assert_max_num_queries(20) as small:
+    # 20, and one each for the plans panel and the crisis banner (careweave.plans)
+    with django_assert_max_num_queries(22) as small:
         assert client.get(f"/people/{arthur.pk}/").status_code == 200
     # more care-team members must not mean more queries
     for org in Organisation.objects.filter(country="GB")[:6]:
