@@ -23,7 +23,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from careweave.access.models import CareTeamMember, Consent
+from careweave.access.models import CareTeamMember
 from careweave.plans import services, versions
 from careweave.plans.models import (
     Goal,
@@ -369,15 +369,42 @@ SEED_ACTIONS = {
 }
 
 
-def _shares_with_all(batch: Any, person_id: uuid.UUID) -> bool:
-    """Swedish people whose coordination consent covers the whole care team (in force)."""
-    return any(c.person_id == person_id and c.purpose == Consent.Purpose.COORDINATION
-               and c.decision == Consent.Decision.PERMIT and c.covers_all_organisations
-               and c.withdrawn_at is None for c in batch.consents)
+def _readers(batch: Any, person: Any, team: list[Any]) -> list[Any]:
+    """The care-team organisations the gate would let read this seeded person's record
+    (the same pure rule), so that only they own actions."""
+    from careweave.access import policy
+
+    covered: dict[Any, set[str]] = {}
+    for consent_id, org_id in batch.consent_orgs:
+        covered.setdefault(consent_id, set()).add(str(org_id))
+    facts = tuple(policy.ConsentFact(
+        decision=c.decision, purpose=c.purpose, covers_all=c.covers_all_organisations,
+        organisation_ids=frozenset(covered.get(c.pk, set())), valid_from=c.valid_from,
+        valid_to=c.valid_to, withdrawn_at=c.withdrawn_at)
+        for c in batch.consents if c.person_id == person.pk)
+    out = []
+    for member in team:
+        decision = policy.read_decision(policy.Facts(
+            country=person.country, role="clinician", organisation_id=str(member.organisation_id),
+            registered_by_id=str(person.registered_by_id), in_care_team=True, consents=facts),
+            batch.now)
+        if decision.allowed:
+            out.append(member.organisation)
+    return out
+
+
+def _staff_names(batch: Any) -> dict[Any, str]:
+    """Names of the staff the batch may name as coordinators (one query per batch)."""
+    from careweave.orgs.models import Membership
+
+    ids = [s.membership_id for s in batch.ctx.staff.values()]
+    return {m.pk: m.user.get_full_name() or m.user.get_username()
+            for m in Membership.objects.filter(pk__in=ids).select_related("user")}
 
 
 def seed_step(batch: Any) -> dict[str, int]:
     rng, now, today = batch.rng, batch.now, batch.today
+    names = _staff_names(batch)
     plans, goals, actions, plan_versions, reviews, ratings, changes = [], [], [], [], [], [], []
     team: dict[uuid.UUID, list[Any]] = {}
     for member in batch.team:
@@ -405,9 +432,8 @@ def seed_step(batch: Any) -> dict[str, int]:
                     status=Plan.Status.AGREED, agreed_version=1, version=1,
                     created_by_id=staff.membership_id if staff else None,
                     created_at=created, updated_at=created)
-        owners = [org]
-        if country == "SE" and _shares_with_all(batch, person.pk):
-            owners += [m.organisation for m in team.get(person.pk, []) if m.organisation_id != org.pk]
+        owners = [org] + [o for o in _readers(batch, person, team.get(person.pk, []))
+                          if o.pk != org.pk]
         picked = rng.sample(range(len(SEED_GOALS[country])), 2)
         snap_goals, snap_actions = [], []
         plan_goals = []
@@ -448,7 +474,9 @@ def seed_step(batch: Any) -> dict[str, int]:
         snapshot = {"v": versions.VERSION, "plan_id": str(plan.pk), "plan_type": plan_type,
                     "language": plan.language, "situation": "", "what_matters": plan.what_matters,
                     "coordinating_organisation": {"id": str(org.pk), "name": org.name},
-                    "coordinator": None, "contingency": "",
+                    "coordinator": {"id": str(plan.coordinator_id),
+                                    "name": names.get(plan.coordinator_id, "")}
+                    if plan.coordinator_id else None, "contingency": "",
                     "follow_up_date": follow_up.isoformat(), "goals": snap_goals,
                     "actions": snap_actions, "sections": [], "participants": []}
         agreed = created + dt.timedelta(days=rng.randrange(1, 20))

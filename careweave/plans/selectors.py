@@ -301,7 +301,8 @@ def plan_view(*, actor: Actor, person_id: uuid.UUID | str, plan_id: uuid.UUID | 
     found = list(PlanVersion.objects.filter(plan=plan).select_related("recorded_by__user")
                  .defer("snapshot").order_by("-number"))
     reviews = list(Review.objects.filter(plan=plan).select_related("organisation")
-                   .prefetch_related(Prefetch("ratings", queryset=GoalRating.objects.order_by("id")))
+                   .prefetch_related(Prefetch("ratings", queryset=GoalRating.objects.order_by(
+                       "goal__kind", "goal__position", "id")))
                    .order_by("held_on", "created_at", "id"))
     snap = snapshot(plan, live)
     return PlanView(person, decision, plan, viewer, sees, live, withheld, found, reviews,

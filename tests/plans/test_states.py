@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from careweave.plans import states
 from careweave.plans.states import Party, Status
 
-O, C = Party.OWNER, Party.COORDINATOR
+OWN, CO = Party.OWNER, Party.COORDINATOR
 NOBODY: frozenset[Party] = frozenset()
-WHO = {"nobody": NOBODY, "owner": frozenset({O}), "coordinator": frozenset({C}),
-       "both": frozenset({O, C})}
+WHO = {"nobody": NOBODY, "owner": frozenset({OWN}), "coordinator": frozenset({CO}),
+       "both": frozenset({OWN, CO})}
 
 # from -> to -> who may (owner "O", coordinator "C"); anything missing: nobody.
 EXPECTED = {
@@ -31,7 +31,7 @@ EXPECTED = {
 def allowed(current: str, target: str, who: str) -> bool:
     letters = EXPECTED.get(current, {}).get(target, "")
     parties = WHO[who]
-    return (O in parties and "O" in letters) or (C in parties and "C" in letters)
+    return (OWN in parties and "O" in letters) or (CO in parties and "C" in letters)
 
 
 CASES = [(a.value, b.value, who) for a, b in itertools.product(Status, Status) for who in WHO]
@@ -76,11 +76,11 @@ def test_next_statuses_are_exactly_the_allowed_moves(current: Status,
 
 
 @pytest.mark.parametrize("actor,owner,coordinating,professional,expected", [
-    ("org-a", "org-a", "org-b", True, {O}),
-    ("org-a", "org-a", "org-b", False, {O}),  # a care worker of the owner
-    ("org-b", "org-a", "org-b", True, {C}),
+    ("org-a", "org-a", "org-b", True, {OWN}),
+    ("org-a", "org-a", "org-b", False, {OWN}),  # a care worker of the owner
+    ("org-b", "org-a", "org-b", True, {CO}),
     ("org-b", "org-a", "org-b", False, set()),  # a care worker of the coordinator
-    ("org-a", "org-a", "org-a", True, {O, C}),
+    ("org-a", "org-a", "org-a", True, {OWN, CO}),
     ("org-c", "org-a", "org-b", True, set()),  # another organisation on the care team
     ("", "", "", True, set()),
 ])
