@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_journeys import (  # noqa: F401 (fixtures)
-    browser,
-    check_axe,
-    demo_live,
-    record_csp_violations,
-    sign_in,
-)
+from tests.browser import test_journeys as journeys
 from tests.plans.pdftext import flat, pdf_text
+
+# The journeys' browser, live demo and CSP recorder, and their helpers.
+browser = journeys.browser
+demo_live = journeys.demo_live
+record_csp_violations = journeys.record_csp_violations
+check_axe, sign_in = journeys.check_axe, journeys.sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
