@@ -449,3 +449,44 @@ def test_the_crisis_plan(arthur, actor_for) -> None:  # noqa: ANN001
         services.crisis_end(actor=home, person_id=arthur.pk)
     kinds = set(TimelineEntry.objects.filter(person=arthur).values_list("kind", flat=True))
     assert {"plans.crisis_started", "plans.crisis_ended"} <= kinds
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_at_the_same_moment_one_wins(person_named, actor_for, org) -> None:  # noqa: ANN001, E501
+    """On PostgreSQL the plan row is locked for the change: of two saves made at once on the
+    same version, one is written and the other is refused as stale, never both."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers itself (BEGIN IMMEDIATE)")
+    from careweave.demo.loader import load_demo
+
+    load_demo(reset=True, log=lambda _m: None)
+    astrid = person_named("Astrid", "Lindqvist")
+    plan = plan_of(astrid)
+    version = plan.version
+    actors = [actor_for("gp.se"), actor_for("sw.se")]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(actor, words: str) -> None:  # noqa: ANN001
+        try:
+            barrier.wait()
+            services.plan_update(actor=actor, person_id=astrid.pk, plan_id=plan.pk,
+                                 expected_version=version, changes={"contingency": words})
+            outcomes.append("saved")
+        except StaleVersion:
+            outcomes.append("stale")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(a, w))
+               for a, w in zip(actors, ("Ring Per.", "Ring hemtjänsten."), strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["saved", "stale"]
+    assert fresh(plan).version == version + 1
