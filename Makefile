@@ -49,13 +49,20 @@ messages:
 	  CAREWEAVE_DEBUG=1 $(RUN) careweave compilemessages --ignore .venv --ignore node_modules; \
 	else echo "==> compilemessages: no .po files yet, skipped"; fi
 
-# Development settings (CAREWEAVE_DEBUG=1: dev secret key, plain http on loopback), SQLite
-# file ./careweave.sqlite3 unless DATABASE_URL says otherwise.
-demo: export CAREWEAVE_DEBUG ?= 1
+# Debug off, as in production, so that a refused record shows the real 404 page; plain http
+# on loopback (CAREWEAVE_INSECURE_HTTP=1) with a development secret key; WhiteNoise serves
+# the static files (collected into ./staticfiles, as a deployment would). SQLite file
+# ./careweave.sqlite3 unless DATABASE_URL says otherwise; DEMO_ADDR=127.0.0.1:8001 for
+# another port.
+DEMO_ADDR ?= 127.0.0.1:8000
+demo: export CAREWEAVE_INSECURE_HTTP ?= 1
+demo: export SECRET_KEY ?= careweave-demo-only-not-secret-do-not-use-in-production-5a1c9e7f
 demo: install
 	$(RUN) careweave migrate
 	$(RUN) careweave demo --reset
-	$(RUN) careweave runserver 127.0.0.1:8000
+	$(RUN) careweave collectstatic --noinput --verbosity 0
+	@echo "==> serving http://$(DEMO_ADDR)/ (debug off): sign in with a username above"
+	$(RUN) careweave runserver $(DEMO_ADDR)
 
 # Runs every check even when an earlier one fails (make -k), then exits non-zero if any did.
 test: export CAREWEAVE_TEST := 1

@@ -25,6 +25,23 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole number from the environment; a bad value is a clear message, not a crash."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, "
+                                   f"not {value!r}.")
+    return number
+
+
 DEBUG = env_flag("CAREWEAVE_DEBUG")
 TESTING = env_flag("CAREWEAVE_TEST")
 INSECURE_HTTP = env_flag("CAREWEAVE_INSECURE_HTTP", default=DEBUG or TESTING)
@@ -63,6 +80,7 @@ INSTALLED_APPS = [
     "careweave.access",
     "careweave.audit",
     "careweave.plans",
+    "careweave.insights",
     "careweave.web",
     "careweave.api",
     "careweave.demo",
@@ -76,6 +94,7 @@ MIDDLEWARE = [
     "careweave.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "careweave.api.middleware.BodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "careweave.orgs.middleware.ActorMiddleware",
+    "careweave.web.middleware.BodyLimitMiddleware",
     "careweave.access.middleware.AccessDeniedMiddleware",
 ]
 
@@ -107,12 +127,19 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{Path.cwd() / 'careweave.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CAREWEAVE_CONN_MAX_AGE", "60")),
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("DATABASE_URL", f"sqlite:///{Path.cwd() / 'careweave.sqlite3'}"),
+            conn_max_age=env_int("CAREWEAVE_CONN_MAX_AGE", 60),
+        )
+    }
+except ValueError:  # an unknown scheme or a malformed URL (never echoed: it may hold a password)
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not a database URL this service knows. Use "
+        "sqlite:///path/to/file.sqlite3 or postgres://user:password@host:port/name.") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -156,7 +183,7 @@ LOGIN_REDIRECT_URL = "people:caseload"
 LOGOUT_REDIRECT_URL = "web:login"
 
 # Sessions: short idle timeout, renewed on each request.
-SESSION_COOKIE_AGE = int(os.environ.get("CAREWEAVE_SESSION_SECONDS", str(30 * 60)))
+SESSION_COOKIE_AGE = env_int("CAREWEAVE_SESSION_SECONDS", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -190,6 +217,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("CAREWEAVE_STATIC_ROOT", Path.cwd() / "staticfiles"))
 STATICFILES_DIRS: list[Path] = [Path(__file__).resolve().parent / "static"]
 WHITENOISE_USE_FINDERS = True
+
+# Request bodies: one larger than this is refused with 413 before anything reads it (the
+# API answers problem+json, pages a plain error page). Django's own limit on what it reads
+# into memory is the same, so nothing larger is ever parsed.
+MAX_BODY_BYTES = env_int("CAREWEAVE_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 TASKS = {
@@ -198,6 +231,26 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# E-mail (staff invitations). The demo and development print messages on the console;
+# anything else sends them through the SMTP server configured here.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG or INSECURE_HTTP
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+try:
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+except ValueError:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("EMAIL_PORT must be a port number.") from None
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_flag("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Careweave <careweave@localhost>")
 
 LOGGING = {
     "version": 1,
@@ -209,17 +262,20 @@ LOGGING = {
 # Careweave
 CAREWEAVE = {
     # Break-glass access lasts this long unless the clinician ends it earlier.
-    "BREAK_GLASS_HOURS": int(os.environ.get("CAREWEAVE_BREAK_GLASS_HOURS", "4")),
+    "BREAK_GLASS_HOURS": env_int("CAREWEAVE_BREAK_GLASS_HOURS", 4, minimum=1),
     # Emergency access to the same person: at most this many starts (renewals included) by
     # one user in 24 hours.
-    "BREAK_GLASS_MAX_PER_DAY": int(os.environ.get("CAREWEAVE_BREAK_GLASS_MAX_PER_DAY", "3")),
+    "BREAK_GLASS_MAX_PER_DAY": env_int("CAREWEAVE_BREAK_GLASS_MAX_PER_DAY", 3, minimum=1),
     # Refused identifier lookups (create or change hitting a record the user may not see):
     # at most this many per user per hour, then the user must wait.
-    "LOOKUP_REFUSALS_PER_HOUR": int(os.environ.get("CAREWEAVE_LOOKUP_REFUSALS_PER_HOUR", "10")),
+    "LOOKUP_REFUSALS_PER_HOUR": env_int("CAREWEAVE_LOOKUP_REFUSALS_PER_HOUR", 10, minimum=1),
     # Login lockout: this many failures within the window lock the account for the window.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
     # Audit can be turned off only for the benchmark's audit-overhead comparison.
     "AUDIT_ENABLED": not env_flag("CAREWEAVE_BENCH_AUDIT_OFF"),
     "PAGE_SIZE": 25,
+    "MAX_BODY_BYTES": MAX_BODY_BYTES,
+    # A staff invitation link works once, for this many days.
+    "INVITATION_DAYS": env_int("CAREWEAVE_INVITATION_DAYS", 7, minimum=1),
 }

@@ -1,13 +1,22 @@
 """The URL configuration: the shell (sign-in, the API, the health check), then each app's
-pages. An app's pages are in its own ``urls.py`` under its own namespace."""
+pages. An app's pages are in its own ``urls.py`` under its own namespace. Django's admin is
+for superusers only, behind the same sign-in and two-factor authentication (every one of
+its views carries the ``superuser_required`` route marker)."""
 
 from django.urls import include, path
+
+from careweave.core.adminsite import site as admin_site
+from careweave.core.routes import guard_patterns, superuser_required
 
 urlpatterns = [
     path("", include("careweave.web.urls")),
     path("", include("careweave.people.urls")),
     path("", include("careweave.access.urls")),
     path("", include("careweave.audit.urls")),
+    path("", include("careweave.orgs.urls")),
+    path("", include("careweave.insights.urls")),
+    path("admin/", (guard_patterns(admin_site.get_urls(), superuser_required), "admin",
+                    admin_site.name)),
     path("", include("careweave.plans.urls")),
     path("api/v1/", include("careweave.api.urls")),
     path("", include("careweave.api.health_urls")),

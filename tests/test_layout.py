@@ -57,6 +57,8 @@ def test_every_page_lives_in_the_app_whose_namespace_it_has() -> None:
             continue
         app = module.split(".")[1]
         resolved = get_resolver().resolve("/" + _sample(route))
+        if resolved.namespace == "admin":
+            continue  # Django's admin: its site (careweave.core.adminsite), not an app's page
         assert resolved.namespace == app, (route, module, resolved.namespace)
         checked += 1
     assert checked >= 20
@@ -66,7 +68,8 @@ def _sample(route: str) -> str:
     import re
     import uuid
 
-    return re.sub(r"<(?:\w+:)?\w+>", lambda _m: str(uuid.uuid4()), route)
+    return re.sub(r"<(?:(\w+):)?\w+>",
+                  lambda m: "1" if m.group(1) == "int" else str(uuid.uuid4()), route)
 
 
 def test_the_api_shell_has_no_endpoints_of_its_own() -> None:

@@ -23,7 +23,7 @@ BUDGET = {
     "person API": 10 + PG,
     "search API": 8 + PG,
     "caseload API": 8 + PG,
-    "create API": 13 + PG,
+    "create API": 14 + PG,
     "person page": 21 + PG,  # + plans: the plans panel and the crisis banner (one each)
     "caseload page": 13 + PG,  # + plans: the "review overdue" flag (one for the page)
 }

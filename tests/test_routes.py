@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from careweave.core.routes import ACCESS_ATTR, GATED, LOGIN, PUBLIC, STAFF
+from careweave.core.routes import ACCESS_ATTR, GATED, LOGIN, PUBLIC, STAFF, SUPERUSER
 
-KINDS = {PUBLIC, STAFF, GATED, LOGIN}
+KINDS = {PUBLIC, STAFF, GATED, LOGIN, SUPERUSER}
 
 
 def walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -35,6 +35,8 @@ def fill(route: str, person_id: uuid.UUID) -> str:
         name = match.group(2)
         if name == "person_id":
             return str(person_id)
+        if match.group(1) == "int":
+            return "1"
         if match.group(1) in ("uuid", None) or name.endswith("_id"):
             return str(uuid.uuid4())
         return "x"
@@ -57,7 +59,13 @@ def test_every_route_declares_its_protection() -> None:
 
 def test_there_are_gated_and_public_routes() -> None:
     kinds = {kind_of(p) for _r, p in all_routes()}
-    assert {PUBLIC, STAFF, GATED} <= kinds
+    assert {PUBLIC, STAFF, GATED, SUPERUSER} <= kinds
+
+
+def test_every_admin_route_is_for_superusers_only() -> None:
+    admin = [(route, kind_of(p)) for route, p in all_routes() if route.startswith("admin/")]
+    assert len(admin) > 20  # the index, login, and each registered model's pages
+    assert {kind for _route, kind in admin} == {SUPERUSER}, admin
 
 
 @pytest.mark.django_db

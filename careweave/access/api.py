@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
 from pydantic import Field
 
@@ -54,7 +54,7 @@ from careweave.access.services import (
     join_requests_to_decide,
     transfer_registration,
 )
-from careweave.core.api import ERRORS, ProblemOut, actor_of
+from careweave.core.api import ERRORS, ProblemOut, QueryIn, actor_of
 from careweave.core.context import Actor
 from careweave.core.pagination import keyset_page
 from careweave.orgs.serializers import organisation_ref
@@ -204,7 +204,7 @@ def create_join_request(request: HttpRequest, payload: JoinRequestIn) -> Status[
         "it will decide; the person then appears on your caseload.")})
 
 
-class PageQuery(Schema):
+class PageQuery(QueryIn):
     cursor: str | None = Field(None, max_length=500)
     size: int = Field(50, ge=1, le=200)
 

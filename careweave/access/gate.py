@@ -22,12 +22,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from careweave.access import policy
-from careweave.access.models import BreakGlass, CareTeamMember, Consent
+from careweave.access.models import BreakGlass, CareTeamMember, Consent, Sharing
 from careweave.access.policy import Action, Basis, ConsentFact, Decision, Facts
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
+from careweave.core import rawsql
 from careweave.core.context import Actor
 from careweave.core.db import atomic, in_application_transaction
+from careweave.orgs.models import Area, Organisation
 from careweave.people.models import Person
 
 __all__ = [
@@ -103,17 +105,27 @@ def _break_glass(actor: Actor, now: dt.datetime) -> QuerySet[BreakGlass, dt.date
 
 
 def consent_facts(person_id: uuid.UUID) -> tuple[ConsentFact, ...]:
-    """The person's consents as policy facts, in one query (a row per covered org)."""
-    rows = Consent.objects.filter(person_id=person_id).values_list(
-        "id", "decision", "purpose", "covers_all_organisations", "valid_from", "valid_to",
-        "withdrawn_at", "organisations__id",
-    ).order_by("id")
+    """The person's consents as policy facts, in one hand-written statement (a row per
+    covered organisation)."""
+    through = Consent.organisations.through
+    sql = (
+        "SELECT c.id, c.decision, c.purpose, c.covers_all_organisations, c.valid_from, "
+        f"c.valid_to, c.withdrawn_at, co.organisation_id FROM {rawsql.table(Consent)} c "
+        f"LEFT JOIN {rawsql.table(through)} co ON co.consent_id = c.id "
+        "WHERE c.person_id = %s ORDER BY c.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [rawsql.prep(Consent, "person", person_id)])
+        raw = cursor.fetchall()
+    rows = [(cid, d, p, bool(a), rawsql.convert(Consent, "valid_from", f),
+             rawsql.convert(Consent, "valid_to", t), rawsql.convert(Consent, "withdrawn_at", w),
+             o) for cid, d, p, a, f, t, w, o in raw]
     grouped: dict[Any, list[Any]] = {}
     for cid, decision, purpose, covers_all, valid_from, valid_to, withdrawn_at, org in rows:
         entry = grouped.setdefault(
             cid, [decision, purpose, covers_all, valid_from, valid_to, withdrawn_at, set()])
         if org is not None:
-            entry[6].add(str(org))
+            entry[6].add(str(rawsql.convert(through, "organisation", org)))
     return tuple(
         ConsentFact(
             decision=decision, purpose=purpose, covers_all=covers_all,
@@ -135,6 +147,56 @@ def with_access_facts(qs: QuerySet[Person], actor: Actor, now: dt.datetime) -> Q
         cw_break_glass_until=Subquery(
             _break_glass(actor, now).filter(person=OuterRef("pk"))[:1]),
     )
+
+
+def load_with_facts(actor: Actor, pid: uuid.UUID, now: dt.datetime, *,
+                    for_update: bool = False) -> Person | None:
+    """The person (with the registering organisation and the area), and the actor's two
+    facts about them (on the care team today? emergency access until when?), in one
+    hand-written statement: what :func:`with_access_facts` annotates, without the ORM's
+    compiling on every request."""
+    org = actor.organisation_id
+    membership = actor.membership.pk if actor.membership is not None else None
+    today = timezone.localdate(now)
+    sql = (
+        f"SELECT {rawsql.select_list(Person, 'p')}, {rawsql.select_list(Organisation, 'r')}, "
+        f"{rawsql.select_list(Area, 'a')}, "
+        f"EXISTS (SELECT 1 FROM {rawsql.table(CareTeamMember)} m WHERE m.person_id = p.id "
+        "AND m.organisation_id = %s AND m.start_date <= %s "
+        "AND (m.end_date IS NULL OR m.end_date > %s)), "
+        f"(SELECT MAX(b.expires_at) FROM {rawsql.table(BreakGlass)} b "
+        "WHERE b.person_id = p.id AND b.membership_id = %s AND b.ended_at IS NULL "
+        "AND b.expires_at > %s) "
+        f"FROM {rawsql.table(Person)} p "
+        f"JOIN {rawsql.table(Organisation)} r ON r.id = p.registered_by_id "
+        f"LEFT JOIN {rawsql.table(Area)} a ON a.id = p.area_id "
+        "WHERE p.id = %s"
+    )
+    if for_update and connection.vendor == "postgresql":
+        sql += " FOR UPDATE OF p"
+    params = [
+        rawsql.prep(CareTeamMember, "organisation", org) if org else None,
+        rawsql.prep(CareTeamMember, "start_date", today),
+        rawsql.prep(CareTeamMember, "end_date", today),
+        rawsql.prep(BreakGlass, "membership", membership) if membership else None,
+        rawsql.prep(BreakGlass, "expires_at", now),
+        rawsql.prep(Person, "id", pid),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (p, r, a), (in_team, bg_until) = rawsql.split(row, Person, Organisation, Area)
+    person = rawsql.build(Person, p)
+    assert isinstance(person, Person)
+    rawsql.relate(person, "registered_by", rawsql.build(Organisation, r))
+    rawsql.relate(person, "area", rawsql.build(Area, a) if a[0] is not None else None)
+    if org is not None:
+        person.cw_in_team = bool(in_team)  # type: ignore[attr-defined]
+        person.cw_break_glass_until = rawsql.convert(  # type: ignore[attr-defined]
+            BreakGlass, "expires_at", bg_until)
+    return person
 
 
 def facts_for(actor: Actor, person: Person, now: dt.datetime) -> Facts:
@@ -200,10 +262,7 @@ def require(
                            basis=Basis.NOT_FOUND, object_type=object_type,
                            object_id=str(person_id)[:64]) from None
     now = timezone.now()
-    qs = with_access_facts(Person.objects.select_related("registered_by", "area"), actor, now)
-    if for_update and connection.vendor == "postgresql":
-        qs = qs.select_for_update(of=("self",))
-    person = qs.filter(pk=pid).first()
+    person = load_with_facts(actor, pid, now, for_update=for_update)
     if person is None:
         deny(actor, pid, audit_action, Basis.NOT_FOUND, object_type, object_id)
     assert person is not None
@@ -294,12 +353,33 @@ def _covering(org_id: uuid.UUID) -> Q:
 
 def people_visible_to(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Person]:
     """Everyone on the actor's organisation's care teams whose record the actor may read:
-    the same rule as :func:`careweave.access.policy.read_decision`, as a query (a test
-    checks the two agree on every person of the demo and of a seeded population).
+    one probe per candidate person into the sharing summary (``access.models.Sharing``),
+    which the services keep exact with the same pure rule the gate applies
+    (:func:`careweave.access.policy.visibility_intervals`). The seed and access-table tests
+    check that this list and :func:`decide` agree for every person.
 
     Break-glass access is deliberately not included: it opens one record, it does
     not put anybody on a caseload.
     """
+    if actor.membership is None:
+        return Person.objects.none()
+    if actor.role not in policy.CARE_ROLES:
+        if actor.role in policy.DATA_QUALITY_ROLES:  # the records their organisation holds
+            return Person.objects.filter(registered_by_id=actor.organisation_id,
+                                         merged_into__isnull=True)
+        return Person.objects.none()
+    now = now or timezone.now()
+    org_id = actor.organisation_id
+    assert org_id is not None
+    shared = Sharing.objects.filter(person=OuterRef("pk"), organisation_id=org_id,
+                                    valid_from__lte=now).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+    return Person.objects.filter(ProbeExists(shared))
+
+
+def people_visible_by_rule(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Person]:
+    """The read rule itself as a query, without the sharing summary: the reference the
+    tests compare the summary with (it probes care team and consents per person)."""
     if actor.membership is None or actor.role not in policy.CARE_ROLES:
         return Person.objects.none()
     now = now or timezone.now()

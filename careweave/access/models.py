@@ -167,3 +167,30 @@ class JoinRequest(models.Model):
                                     condition=models.Q(status="pending"),
                                     name="join_one_pending"),
         ]
+
+
+class Sharing(models.Model):
+    """When an organisation's care staff may read a person's record, as intervals: the
+    sharing summary the caseload and search use, so that "who is on my caseload" is one
+    index probe per person instead of the whole consent rule in SQL.
+
+    Kept up to date, in the same transaction, by every service that changes what the rule
+    depends on (care team, consent, registration, country); computed by the same pure
+    policy the gate uses (``careweave.access.policy.visibility_intervals``), so it is exact
+    at every moment, future consents and end dates included. Emergency access is not in
+    it: it opens one record and puts nobody on a caseload. Single-record decisions still go
+    through the full rule (``gate.decide``).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "organisation", "valid_from"],
+                         name="sharing_person_org_idx"),
+            models.Index(fields=["organisation", "person"], name="sharing_org_person_idx"),
+        ]

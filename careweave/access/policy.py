@@ -38,6 +38,7 @@ read the record, or emergency access only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -93,6 +94,7 @@ class Purpose(StrEnum):
     DIRECT_CARE = "direct_care"
     COORDINATION = "coordination"
     EMERGENCY = "emergency_care"
+    DATA_QUALITY = "data_quality"  # finding and merging duplicate records
 
 
 class Basis(StrEnum):
@@ -125,9 +127,10 @@ _TEAM = frozenset({Relation.REGISTERING, Relation.CARE_TEAM})
 _REGISTERING = frozenset({Relation.REGISTERING})
 
 POLICY: dict[Action, Rule] = {
-    Action.READ: Rule(CARE_ROLES, _READERS,
+    Action.READ: Rule(CARE_ROLES | DATA_QUALITY_ROLES, _READERS,
                       "care roles of the registering organisation, of care-team organisations "
-                      "with a basis to share, or with emergency access in force"),
+                      "with a basis to share, or with emergency access in force; data-quality "
+                      "officers of the registering organisation"),
     Action.CHANGE_DEMOGRAPHICS: Rule(CARE_ROLES, _TEAM,
                                      "care roles of the registering or a care-team organisation"),
     Action.CHANGE_IDENTITY: Rule(PROFESSIONAL_ROLES, _REGISTERING,
@@ -248,6 +251,11 @@ def read_decision(facts: Facts, now: dt.datetime) -> Decision:
     """May the actor read the record, on what basis, for which purpose, and so in which
     relation to the person."""
     if facts.role not in CARE_ROLES:
+        if facts.role in DATA_QUALITY_ROLES and facts.organisation_id == facts.registered_by_id:
+            # A data-quality officer reads the records their organisation registered (to
+            # find and merge duplicates), whether or not it is on the care team now.
+            return Decision(True, Basis.OWN_ORGANISATION, Relation.REGISTERING,
+                            Purpose.DATA_QUALITY)
         return Decision(False, Basis.ROLE_HAS_NO_RECORD_ACCESS)
     refusal = Basis.NOT_IN_CARE_TEAM
     if facts.in_care_team:
@@ -295,6 +303,49 @@ def permitted(facts: Facts, now: dt.datetime) -> frozenset[Action]:
     """Every action the actor may take on the record (for showing only the links they
     may follow)."""
     return frozenset(a for a in Action if decide(facts, a, now).allowed)
+
+
+# The beginning of time for a sharing interval already open before it was computed.
+BEGINNING = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def visibility_intervals(
+    *,
+    country: str,
+    organisation_id: str,
+    registered_by_id: str,
+    team: Sequence[tuple[dt.datetime, dt.datetime | None]],
+    consents: Sequence[ConsentFact],
+    now: dt.datetime,
+) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """When, from ``now`` on, the care staff of one organisation may read the record (no
+    emergency access): the read rule evaluated at every moment something it depends on
+    changes (the organisation's care-team places starting or ending, consents starting or
+    ending), merged into intervals ``[start, end)``; ``end`` None means open-ended, and an
+    interval already open at ``now`` starts at :data:`BEGINNING`.
+
+    The decision is constant between two such moments, so the intervals are exact."""
+    moments = {now}
+    for start, end in team:
+        moments.update(m for m in (start, end) if m is not None and m > now)
+    for c in consents:
+        moments.update(m for m in (c.valid_from, c.valid_to) if m is not None and m > now)
+    intervals: list[tuple[dt.datetime, dt.datetime | None]] = []
+    open_since: dt.datetime | None = None
+    for moment in sorted(moments):
+        in_team = any(start <= moment and (end is None or moment < end) for start, end in team)
+        facts = Facts(country=country, role="clinician", organisation_id=organisation_id,
+                      registered_by_id=registered_by_id, in_care_team=in_team,
+                      consents=tuple(consents))
+        visible = read_decision(facts, moment).allowed
+        if visible and open_since is None:
+            open_since = BEGINNING if moment == now else moment
+        elif not visible and open_since is not None:
+            intervals.append((open_since, moment))
+            open_since = None
+    if open_since is not None:
+        intervals.append((open_since, None))
+    return intervals
 
 
 def may_break_glass(role: str) -> bool:

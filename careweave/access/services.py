@@ -16,16 +16,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careweave.access import policy
+from careweave.access import policy, sharing
 from careweave.access.gate import Action, Basis, check, decide, deny, require
 from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent, JoinRequest
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
+from careweave.core import dates
 from careweave.core.context import Actor
 from careweave.core.db import atomic
 from careweave.core.errors import NotPermitted, RateLimited, ValidationFailed
@@ -39,9 +40,10 @@ from careweave.people.timeline import timeline_add
 PRIVACY_LEAD = "privacy_lead"
 PLATFORM_REVIEWER = "platform_reviewer"
 REVIEWER_ROLES = frozenset({PRIVACY_LEAD, PLATFORM_REVIEWER})
-# Dates a care record can hold: nothing before 1900, nothing far in the future.
+# Dates a care record can hold (careweave.core.dates): nothing before 1900 for care-team
+# places and consents, nothing more than a year ahead for a start, the far bound for an end.
 EARLIEST = dt.date(1900, 1, 1)
-LATEST_END = dt.date(2200, 1, 1)
+LATEST_END = dates.LATEST
 MAX_AHEAD = dt.timedelta(days=366)
 MIN_REASON = 10
 
@@ -76,7 +78,7 @@ def _day_in_range(day: dt.date | None, field: str, errors: dict[str, list[str]],
     if day is None:
         return
     latest = latest or (timezone.localdate() + MAX_AHEAD)
-    if not EARLIEST <= day <= latest:
+    if not dates.in_sane_range(day, earliest=EARLIEST, latest=latest):
         errors.setdefault(field, []).append(
             _("Enter a date between %(start)s and %(end)s.")
             % {"start": EARLIEST.isoformat(), "end": latest.isoformat()})
@@ -165,6 +167,7 @@ def care_team_add(
                      data={"organisation": org.name, "role": role,
                            "staff": staff.user.get_full_name() if staff else "",
                            "start_date": start.isoformat(), "on_request": bool(on_request)})
+        sharing.recompute([person.pk])
     return member
 
 
@@ -210,6 +213,7 @@ def care_team_end(
                      object_type="CareTeamMember", object_id=str(member.pk),
                      data={"organisation": member.organisation.name, "role": member.role,
                            "reason": reason, "end_date": member.end_date.isoformat()})
+        sharing.recompute([person.pk])
     return member
 
 
@@ -241,6 +245,7 @@ def transfer_registration(*, actor: Actor, person_id: uuid.UUID | str,
         timeline_add(actor=actor, person_id=person.pk, kind="access.registration_transferred",
                      object_type="Person", object_id=str(person.pk),
                      data={"before": before.name, "after": after.name, "reason": reason})
+        sharing.recompute([person.pk])
     person.refresh_from_db()
     return person
 
@@ -307,6 +312,7 @@ def consent_record(
         timeline_add(actor=actor, person_id=person.pk, kind="access.consent_recorded",
                      object_type="Consent", object_id=str(consent.pk),
                      data=consent_summary(consent, [o.name for o in orgs]))
+        sharing.recompute([person.pk])
     return consent
 
 
@@ -336,6 +342,7 @@ def consent_withdraw(*, actor: Actor, consent_id: uuid.UUID | str, reason: str =
                      object_type="Consent", object_id=str(consent.pk),
                      data={**consent_summary(consent, [o.name for o in consent.organisations.all()]),
                            "reason": reason})
+        sharing.recompute([person.pk])
     return consent
 
 
@@ -602,16 +609,40 @@ def token_create(*, membership: Membership, name: str = "",
 
 
 def token_authenticate(raw: str) -> ApiToken | None:
+    """The token, with its membership, user and organisation, if it is valid now: not
+    revoked or expired, and its membership, user and organisation all active. One
+    statement, hand-written (careweave.core.rawsql): it runs on every API request."""
     if not raw or len(raw) > 200 or not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("membership__organisation", "membership__user")
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True,
-                membership__is_active=True, membership__user__is_active=True)
-        .first()
+    from django.contrib.auth import get_user_model
+
+    from careweave.core import rawsql
+
+    user_model = get_user_model()
+    sql = (
+        f"SELECT {rawsql.select_list(ApiToken, 't')}, {rawsql.select_list(Membership, 'm')}, "
+        f"{rawsql.select_list(user_model, 'u')}, {rawsql.select_list(Organisation, 'o')} "
+        f"FROM {rawsql.table(ApiToken)} t "
+        f"JOIN {rawsql.table(Membership)} m ON m.id = t.membership_id "
+        f"JOIN {rawsql.table(user_model)} u ON u.id = m.user_id "
+        f"JOIN {rawsql.table(Organisation)} o ON o.id = m.organisation_id "
+        "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND m.is_active AND u.is_active "
+        "AND o.is_active"
     )
-    if token is None or (token.expires_at is not None and token.expires_at <= now):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [hash_token(raw)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (t, m, u, o), _rest = rawsql.split(row, ApiToken, Membership, user_model, Organisation)
+    token = rawsql.build(ApiToken, t)
+    membership = rawsql.build(Membership, m)
+    rawsql.relate(membership, "user", rawsql.build(user_model, u))
+    rawsql.relate(membership, "organisation", rawsql.build(Organisation, o))
+    rawsql.relate(token, "membership", membership)
+    assert isinstance(token, ApiToken)
+    if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -19,12 +19,27 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from careweave.api.problems import InvalidToken
+from careweave.core.api import Restriction
+from careweave.core.auditing import refuse
 from careweave.core.context import Actor
 from careweave.core.routes import needs_second_factor
 
 
+def _check_restriction(request: HttpRequest, restriction: Restriction | None,
+                       actor: Actor) -> None:
+    """An operation for some actors only (core.api.only_for): anyone else is refused with
+    a 404 here, before their input is parsed."""
+    if restriction is not None and not restriction.allows(actor):
+        refuse(actor, action="read" if request.method in ("GET", "HEAD") else "update",
+               object_type=restriction.object_type, basis=restriction.basis)
+
+
 class TokenAuth(HttpBearer):
     """Personal access tokens (``careweave token create USERNAME``)."""
+
+    def __init__(self, restriction: Restriction | None = None) -> None:
+        super().__init__()
+        self.restriction = restriction
 
     def __call__(self, request: HttpRequest) -> Any:
         header = request.headers.get(self.header)
@@ -45,6 +60,7 @@ class TokenAuth(HttpBearer):
         actor = Actor(user=membership.user, membership=membership)
         request.actor = actor  # type: ignore[attr-defined]
         request.api_token = api_token  # type: ignore[attr-defined]
+        _check_restriction(request, self.restriction, actor)
         return actor
 
 
@@ -53,10 +69,11 @@ class SessionActorAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
-    def __init__(self) -> None:
+    def __init__(self, restriction: Restriction | None = None) -> None:
         from django.conf import settings
 
         self.param_name = settings.SESSION_COOKIE_NAME
+        self.restriction = restriction
         super().__init__(csrf=True)
 
     def _get_key(self, request: HttpRequest) -> str | None:
@@ -76,7 +93,13 @@ class SessionActorAuth(APIKeyCookie):
             return None
         if needs_second_factor(request):
             return None
+        _check_restriction(request, self.restriction, actor)
         return actor
+
+
+def restricted_auth(restriction: Restriction) -> list[Any]:
+    """The same authentication as everywhere, for an operation only some actors may call."""
+    return [TokenAuth(restriction), SessionActorAuth(restriction)]
 
 
 token_auth = TokenAuth()

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any, cast
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -38,6 +39,7 @@ _SLUGS = {
     405: "method-not-allowed",
     409: "conflict",
     412: "precondition-failed",
+    413: "content-too-large",
     415: "unsupported-media-type",
     422: "validation-failed",
     428: "precondition-required",
@@ -55,6 +57,7 @@ def _titles() -> dict[int, str]:
         405: _("Method not allowed"),
         409: _("Conflict"),
         412: _("Precondition failed"),
+        413: _("Content too large"),
         415: _("Unsupported media type"),
         422: _("Invalid input"),
         428: _("Precondition required"),
@@ -224,11 +227,12 @@ def handle_service_error(request: HttpRequest, exc: ServiceError) -> HttpRespons
 
 
 def handle_404(request: HttpRequest, exc: Http404) -> HttpResponse:
-    from careweave.access.gate import AccessDenied
-
-    if isinstance(exc, AccessDenied):
-        # The service's transaction has rolled back by now: record the refusal on its own.
-        exc.record()
+    # A gate refusal (AccessDenied) or any other audited refusal (core.auditing.Refused):
+    # the service's transaction has rolled back by now, so record the refusal on its own
+    # (exactly once: record() is idempotent).
+    record = getattr(exc, "record", None)
+    if callable(record):
+        record()
     return not_found(request)
 
 
@@ -237,13 +241,44 @@ def handle_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 
 def handle_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    from careweave.api.parser import BodyRejected
+
+    # ninja wraps whatever its body parser raised in "400 Cannot parse request body": our
+    # parser's own answer (415, a 422 on a field...) is behind it.
+    cause = exc.__cause__
+    if isinstance(cause, ServiceError):
+        return handle_service_error(request, cause)
+    if isinstance(cause, BodyRejected):
+        exc = cause
     status = exc.status_code
     if 400 <= status < 500 and person_hidden(request):
         return not_found(request)
     detail = str(exc) if status < 500 else ""
     if status == 400 and detail.startswith("Cannot parse request body"):
         detail = _("The request body must be JSON.")
-    return problem(request, status, detail=detail)
+    response = problem(request, status, detail=detail)
+    for name, value in getattr(exc, "headers", {}).items():
+        response[name] = value
+    return response
+
+
+def handle_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """Django's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE), should anything read a body the
+    middleware let through: the same 413."""
+    from django.conf import settings
+    from django.template.defaultfilters import filesizeformat
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    return problem(request, 413, detail=_(
+        "The request body is larger than %(limit)s. Nothing was read or saved."
+    ) % {"limit": filesizeformat(limit)})
+
+
+def handle_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Django refusing a request it cannot trust (too many fields, a bad header...): 400."""
+    logger.warning("Suspicious API request on %s %s: %s", request.method, request.path,
+                   type(exc).__name__)
+    return problem(request, 400, detail=_("The request could not be read."))
 
 
 def handle_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -265,4 +300,6 @@ def install(api: NinjaAPI) -> None:
     _add(api, Http404, handle_404)
     _add(api, AuthenticationError, handle_auth)
     _add(api, HttpError, handle_http_error)
+    _add(api, RequestDataTooBig, handle_too_big)
+    _add(api, SuspiciousOperation, handle_suspicious)
     _add(api, Exception, handle_unexpected)

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from pydantic import Field
 
 from careweave.access.gate import Basis, deny, open_person
@@ -15,7 +15,7 @@ from careweave.audit.models import AuditEvent
 from careweave.audit.schemas import AccessLogPage, AuditPage
 from careweave.audit.selectors import audit_events, person_access_log
 from careweave.audit.services import audit_record
-from careweave.core.api import ERRORS, actor_of
+from careweave.core.api import ERRORS, QueryIn, actor_of
 from careweave.core.db import atomic
 from careweave.core.errors import NotPermitted
 from careweave.core.pagination import keyset_page
@@ -25,7 +25,7 @@ router = Router(tags=["audit"])
 # -- audit ---------------------------------------------------------------------------------
 
 
-class AuditQuery(Schema):
+class AuditQuery(QueryIn):
     person: uuid.UUID | None = None
     user: str = Field("", max_length=150, description="Username")
     organisation: uuid.UUID | None = Field(
@@ -77,7 +77,7 @@ def audit(request: HttpRequest, filters: Query[AuditQuery]) -> dict[str, Any]:
 # -- the person's access log ---------------------------------------------------------------
 
 
-class PageQuery(Schema):
+class PageQuery(QueryIn):
     cursor: str | None = Field(None, max_length=500)
     size: int = Field(50, ge=1, le=200)
 

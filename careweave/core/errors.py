@@ -28,6 +28,14 @@ class DuplicateRecord(ServiceError):
     title = "Duplicate record"
 
 
+class Conflict(ServiceError):
+    """The request cannot be done in the record's current state (two different NHS numbers
+    on records to merge, a merge already undone)."""
+
+    status = 409
+    title = "Conflict"
+
+
 class StaleVersion(ServiceError):
     status = 412
     title = "The record has changed since you read it"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from careweave.core import dates
 from careweave.core.errors import ServiceError, ValidationFailed
 
 
@@ -123,8 +124,11 @@ class DateField(forms.MultiValueField):
         except ValueError:
             raise ValidationError(_("Enter a real date, like 27 3 2026."),
                                   code="invalid") from None
-        if value_date.year < 1900 or value_date.year > 2200:
-            raise ValidationError(_("Enter a real date, like 27 3 2026."), code="invalid")
+        if not dates.in_sane_range(value_date):
+            raise ValidationError(
+                _("Enter a year from %(earliest)d to %(latest)d.")
+                % {"earliest": dates.EARLIEST.year, "latest": dates.LATEST.year},
+                code="out_of_range")
         return value_date
 
     def compress(self, data_list: list[Any]) -> Any:  # pragma: no cover - clean() overrides

@@ -65,3 +65,34 @@ class SecurityHeadersMiddleware:
             response["Cache-Control"] = "no-store"
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+# -- request body size ---------------------------------------------------------------------
+
+API_PREFIX = "/api/"
+_DIGITS = re.compile(r"[0-9]{1,20}")
+
+
+class MalformedContentLength(ValueError):
+    pass
+
+
+def declared_body_size(request: HttpRequest) -> int:
+    """The body size the client declared (Content-Length; 0 without one, which is how
+    Django reads such a body). A value that is not a whole number is malformed."""
+    raw = str(request.META.get("CONTENT_LENGTH") or "").strip()
+    if not raw:
+        return 0
+    if not _DIGITS.fullmatch(raw):
+        raise MalformedContentLength(raw)
+    return int(raw)
+
+
+def body_limit() -> int:
+    from django.conf import settings
+
+    return int(settings.CAREWEAVE["MAX_BODY_BYTES"])
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)

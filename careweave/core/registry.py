@@ -16,6 +16,9 @@ An app contributes, from its ``AppConfig.ready()``:
   ``None`` when there is nothing to warn about (the usual case: keep it to one query);
 - **caseload flags** (:class:`CaseloadFlag`): a short tag beside a person on the caseload
   ("Safety flag", "Review overdue"), loaded for a whole page at once;
+- **merge handlers** (:class:`MergeHandler`): when a data-quality review merges record B
+  into record A, each app moves its own person-keyed rows from B to A and says exactly
+  which ones moved; an unmerge gives that list back so the app can put them back;
 - **demo and seed steps** (:class:`DemoStep`): what the app adds to ``careweave demo`` (the
   named cast's records) and to ``careweave seed`` (its rows at scale), so that the demo and
   the seeder never import a domain app.
@@ -39,6 +42,11 @@ PanelLoader = Callable[[Any, Any, Any], Mapping[str, Any] | None]
 Describe = Callable[[Any], str]
 Audience = Callable[[Any, Any], bool]
 FlagLoader = Callable[[Any, Sequence[Any]], Mapping[Any, str]]
+# Merge handlers get person ids (uuid.UUID): (from, to) and return what moved as JSON-able
+# values (row ids, and whatever the app needs to undo it exactly).
+MergeMove = Callable[[Any, Any], list[Any]]
+MergeRestore = Callable[[Any, Any, list[Any]], int]
+MergeCheck = Callable[[Any, Any], list[str]]
 
 
 def everyone(actor: Any, decision: Any) -> bool:
@@ -94,6 +102,30 @@ class CaseloadFlag:
 
 
 @dataclass(frozen=True)
+class MergeHandler:
+    """How an app's person-keyed rows follow a merge, and go back on an unmerge.
+
+    - ``move(merged_id, survivor_id)`` moves the rows of the merged record to the survivor
+      and returns exactly what it moved (JSON-able: row ids, and any value it changed so
+      that it can be put back);
+    - ``restore(survivor_id, merged_id, moved)`` puts those rows back and returns how many
+      it found (a row deleted since the merge cannot come back);
+    - ``check(merged_id, survivor_id)``, optional, returns why the two records cannot be
+      merged (translated sentences), before anything moves.
+
+    All three run inside the merge's transaction, after the gate has allowed it.
+    """
+
+    key: str  # "<app>.<rows>", e.g. "access.care_team"
+    label: Any  # what moves, for the unmerge page, e.g. _("Care team")
+    move: MergeMove
+    restore: MergeRestore
+    check: MergeCheck | None = None
+    order: int = 100
+    app: str = ""
+
+
+@dataclass(frozen=True)
 class DemoStep:
     key: str
     # demo: run(cast) after the people, organisations and staff exist; ``cast`` gives the
@@ -110,6 +142,7 @@ class Registry:
     _kinds: dict[str, TimelineKind] = field(default_factory=dict)
     _flags: dict[str, CaseloadFlag] = field(default_factory=dict)
     _banners: dict[str, PersonBanner] = field(default_factory=dict)
+    _merge_handlers: dict[str, MergeHandler] = field(default_factory=dict)
     _demo: dict[str, DemoStep] = field(default_factory=dict)
     _seed: dict[str, DemoStep] = field(default_factory=dict)
 
@@ -134,6 +167,9 @@ class Registry:
     def person_banner(self, banner: PersonBanner) -> PersonBanner:
         return self._add(self._banners, banner)
 
+    def merge_handler(self, handler: MergeHandler) -> MergeHandler:
+        return self._add(self._merge_handlers, handler)
+
     def demo_step(self, step: DemoStep) -> DemoStep:
         return self._add(self._demo, step)
 
@@ -141,12 +177,13 @@ class Registry:
         return self._add(self._seed, step)
 
     @contextlib.contextmanager
-    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag | PersonBanner
+    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag | MergeHandler
+                    | PersonBanner,
                     ) -> Iterator[None]:
         """Register ``items`` for the length of a ``with`` block (for tests)."""
         tables: dict[type, dict[str, Any]] = {
             Panel: self._panels, TimelineKind: self._kinds, CaseloadFlag: self._flags,
-            PersonBanner: self._banners}
+            MergeHandler: self._merge_handlers, PersonBanner: self._banners}
         added: list[tuple[dict[str, Any], str]] = []
         try:
             for item in items:
@@ -174,6 +211,12 @@ class Registry:
 
     def person_banners(self) -> list[PersonBanner]:
         return sorted(self._banners.values(), key=lambda b: (b.order, b.key))
+
+    def merge_handlers(self) -> list[MergeHandler]:
+        return sorted(self._merge_handlers.values(), key=lambda h: (h.order, h.key))
+
+    def merge_handler_of(self, key: str) -> MergeHandler | None:
+        return self._merge_handlers.get(key)
 
     def demo_steps(self) -> list[DemoStep]:
         return sorted(self._demo.values(), key=lambda d: (d.order, d.key))

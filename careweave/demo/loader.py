@@ -16,8 +16,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from careweave.access.backfill import backfill, live_models
-from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent
+from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent, Sharing
 from careweave.access.policy import CARE_ROLES
+from careweave.access.sharing import recompute_everyone
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
@@ -88,6 +89,9 @@ STAFF = [
     ("home.se", "Leila", "Ahmadi", [("lindgarden", Role.CARE_WORKER, "Undersköterska")]),
     ("mh.se", "Johan", "Berg", [("psyk", Role.CLINICIAN, "Sjuksköterska, psykiatri")]),
     ("privacy.se", "Maria", "Ek", [("nordstan", Role.PRIVACY_LEAD, "Dataskyddsombud")]),
+    ("orgadmin.uk", "Olivia", "Grant", [("riverside", Role.ORG_ADMIN, "Practice manager")]),
+    ("orgadmin.se", "Karin", "Lund", [("nordstan", Role.ORG_ADMIN, "Verksamhetschef")]),
+    ("records.uk", "Rachel", "Moore", [("riverside", Role.DATA_QUALITY, "Records officer")]),
 ]
 
 UK_GIVEN = ["Margaret", "John", "Patricia", "David", "Susan", "Peter", "Joan", "Michael",
@@ -172,6 +176,7 @@ def make_personnummer(rng: random.Random, born: dt.date, *, coordination: bool =
 def reset_all() -> None:
     """Delete every person, organisation and staff account (and the audit log)."""
     TimelineEntry.objects.all().delete()
+    Sharing.objects.all().delete()
     BreakGlass.objects.all().delete()
     ApiToken.objects.all().delete()
     Consent.objects.all().delete()
@@ -237,12 +242,15 @@ def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> Dem
         StaffProfile.objects.create(user=admin, two_factor_exempt=True)
         Membership.objects.create(user=admin, organisation=orgs["riverside"], role=Role.ADMIN,
                                   job_title="System administrator")
+        Membership.objects.create(user=admin, organisation=orgs["riverside"],
+                                  role=Role.PLATFORM_ADMIN, job_title="Platform administrator")
 
         builder = _Builder(rng, orgs, areas, members)
         builder.named_cast()
         builder.crowd()
         builder.history()
         backfill(models=live_models())
+        recompute_everyone()
         # Each domain app adds its part of the story (careweave.core.registry.DemoStep).
         cast = Cast(orgs=orgs, staff=members, rng=random.Random(SEED + 1),
                     today=timezone.localdate())

@@ -29,6 +29,7 @@ class Area(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name"]
@@ -56,13 +57,15 @@ class Organisation(models.Model):
     code = models.CharField(
         _("organisation code"), max_length=40, blank=True, help_text=_("ODS code or HSA-id")
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            # An ODS code or HSA-id names one organisation in its country.
             models.UniqueConstraint(
-                fields=["code"], condition=~models.Q(code=""), name="org_code_unique"
+                fields=["country", "code"], condition=~models.Q(code=""),
+                name="org_country_code_unique"
             )
         ]
 
@@ -76,10 +79,13 @@ class Role(models.TextChoices):
     SOCIAL_WORKER = "social_worker", _("Social worker")
     CARE_WORKER = "care_worker", _("Care worker")
     COORDINATOR = "coordinator", _("Care coordinator")
+    DATA_QUALITY = "data_quality", _("Data quality officer")
     PRIVACY_LEAD = "privacy_lead", _("Privacy lead")
     ANALYST = "analyst", _("Analyst")
     ADMIN = "admin", _("Administrator")
     PLATFORM_REVIEWER = "platform_reviewer", _("Platform privacy reviewer")
+    ORG_ADMIN = "org_admin", _("Organisation administrator")
+    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
 
 
 class Membership(models.Model):
@@ -118,3 +124,53 @@ class StaffProfile(models.Model):
     # Staff must use two-factor authentication. Only demo accounts may be exempt.
     two_factor_exempt = models.BooleanField(default=False)
     preferred_language = models.CharField(max_length=8, blank=True)
+
+
+class Invitation(models.Model):
+    """An e-mailed, one-time, expiring invitation to join an organisation with some roles.
+
+    Only a SHA-256 hash of the link's token is stored; the token itself is in the e-mail
+    and nowhere else (not in the audit log either)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="invitations"
+    )
+    email = models.EmailField(_("email address"), max_length=254)
+    roles = models.JSONField(_("roles"), default=list)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="invitations_sent",
+    )
+    # The membership the invitation was sent through: if it stops being an organisation
+    # administrator's before the link is used, the link stops working too.
+    invited_by_membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organisation", "created_at", "id"], name="invitation_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation.name}"
+
+    @property
+    def role_labels(self) -> list[str]:
+        labels = dict(Role.choices)
+        return [str(labels.get(role, role)) for role in self.roles]
+
+    def is_pending(self, now: object) -> bool:
+        return (self.accepted_at is None and self.revoked_at is None
+                and self.expires_at > now)  # type: ignore[operator]

@@ -12,28 +12,40 @@ import re
 import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router
 from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field
 
 from careweave.access.gate import Basis, decide, open_person
-from careweave.core.api import ERRORS, ProblemOut, actor_of
+from careweave.core.api import ERRORS, ProblemOut, QueryIn, actor_of
 from careweave.core.errors import DuplicateRecord, ValidationFailed
 from careweave.core.registry import registry
+from careweave.people import selectors, services
+from careweave.people.duplicates import reason_texts
+from careweave.people.models import DuplicateCandidate, PersonMerge
 from careweave.people.schemas import (
     CountryIn,
+    DuplicatePage,
+    MergeIn,
+    MergeOut,
     PersonCreateIn,
     PersonOut,
     PersonPage,
     PersonPatchIn,
     TimelinePage,
 )
-from careweave.people.selectors import caseload, person_detail, visible_by_identifier
+from careweave.people.selectors import (
+    MergedRecord,
+    caseload,
+    person_detail,
+    visible_by_identifier,
+)
 from careweave.people.serializers import (
+    identifier_out,
     person_out,
     person_summary,
     person_url,
@@ -44,7 +56,7 @@ from careweave.people.timeline import timeline_page
 
 router = Router(tags=["people"])
 
-class CaseloadQuery(Schema):
+class CaseloadQuery(QueryIn):
     q: str = Field("", max_length=100, description="A name, or an NHS number, personnummer "
                    "or samordningsnummer.")
     cursor: str | None = Field(None, max_length=500, description="next_cursor of the last page.")
@@ -77,10 +89,22 @@ def _visible_duplicate(request: HttpRequest, exc: DuplicateRecord) -> None:
         # similar_people() already looked only at the caller's own caseload.
         extra["similar"] = [request.build_absolute_uri(person_url(pk))
                             for pk in exc.extra["similar"]]
+        extra["matches"] = [
+            {"url": request.build_absolute_uri(person_url(person.pk)), "score": match.score,
+             "likely": match.likely, "reasons": _reasons(match.reasons)}
+            for person, match in exc.extra.get("matches", [])]
     exc.api_extra = extra  # type: ignore[attr-defined]
 
 
-@router.post("/people", response={201: PersonOut, 403: ProblemOut, 409: ProblemOut, **ERRORS},
+def _reasons(codes: Any) -> list[dict[str, str]]:
+    codes = [str(c) for c in codes]
+    return [{"code": code, "text": text}
+            for code, text in zip(codes, reason_texts(codes), strict=True)]
+
+
+# 429: too many identifiers tried that belong to records the caller may not see.
+@router.post("/people", response={201: PersonOut, 403: ProblemOut, 409: ProblemOut,
+                                  429: ProblemOut, **ERRORS},
              url_name="person_create", summary="Register a person")
 def create_person(request: HttpRequest, payload: PersonCreateIn,
                   response: HttpResponse) -> Status[dict[str, Any]]:
@@ -100,30 +124,47 @@ def create_person(request: HttpRequest, payload: PersonCreateIn,
     return Status(201, body)
 
 
-@router.get("/people/{person_id}", response={200: PersonOut, **ERRORS}, url_name="person_get",
-            summary="One person's record")
+@router.get("/people/{person_id}", response={200: PersonOut, 307: None, **ERRORS},
+            url_name="person_get", summary="One person's record",
+            description="A record merged into another redirects (307) to the record kept, "
+            "if you may see it; otherwise it is a 404 like any record you may not see.")
 def get_person(request: HttpRequest, person_id: uuid.UUID,
-               response: HttpResponse) -> dict[str, Any]:
-    detail = person_detail(actor=actor_of(request), person_id=person_id)
+               response: HttpResponse) -> dict[str, Any] | HttpResponse:
+    try:
+        detail = person_detail(actor=actor_of(request), person_id=person_id)
+    except MergedRecord as merged:
+        return HttpResponseRedirect(person_url(merged.into), status=307)
     person = detail["person"]
     response["ETag"] = person.etag
     return person_out(person, identifiers=detail["identifiers"], network=detail["network"],
                       basis=str(detail["decision"].basis))
 
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+# One entity-tag (RFC 9110, section 8.8.3): optionally weak, then a quoted opaque tag.
+_ENTITY_TAG = re.compile(r'^(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"$')
+_VERSION = re.compile(r"^(?:0|[1-9][0-9]{0,17})$")
 
 
-def expected_version(if_match: str | None) -> int | None:
-    """The version named by If-Match: required (428), and it must look like our ETags."""
-    if not if_match or not if_match.strip():
+def expected_version(if_match: str | None) -> int:
+    """The version If-Match names. Required, and it must name a version:
+
+    - missing, empty or ``*`` (which names none, so cannot protect against a lost update):
+      428 Precondition Required (RFC 6585);
+    - anything that is not one of our ETags (``W/"3"``, or ``"3"``; compared weakly) is a
+      condition that cannot hold: 412 Precondition Failed, as RFC 9110 section 13.1.1 says
+      for a field value that is not an entity-tag. A list of several tags is refused the
+      same way (send the one you read), and so is a version that is not the current one
+      (the service's 412, with ``current_version``).
+    """
+    value = (if_match or "").strip()
+    if not value or value == "*":
         raise PreconditionRequired()
-    value = if_match.strip()
-    if value == "*":
-        return None
-    match = _ETAG.match(value)
+    match = _ENTITY_TAG.match(value)
     if match is None:
         raise HttpError(412, _("If-Match must be the ETag you read, like W/\"3\"."))
+    if _VERSION.match(match.group(1)) is None:
+        raise HttpError(412, _("If-Match does not name a version of this record: send the "
+                               "ETag you read, like W/\"3\"."))
     return int(match.group(1))
 
 
@@ -135,7 +176,8 @@ class PreconditionRequired(HttpError):
 
 @router.patch(
     "/people/{person_id}",
-    response={200: PersonOut, 409: ProblemOut, 412: ProblemOut, 428: ProblemOut, **ERRORS},
+    response={200: PersonOut, 409: ProblemOut, 412: ProblemOut, 428: ProblemOut,
+              429: ProblemOut, **ERRORS},
     url_name="person_update", summary="Change a person's record (If-Match required)",
 )
 def update_person(
@@ -143,7 +185,11 @@ def update_person(
     person_id: uuid.UUID,
     payload: PersonPatchIn,
     response: HttpResponse,
-    if_match: str | None = Header(None, alias="If-Match"),  # noqa: B008
+    if_match: str | None = Header(  # noqa: B008
+        None, alias="If-Match",
+        description='Required: the ETag of your last read, W/"3" (or "3"). Without it, or '
+                    "with *, the answer is 428; with any other value that is not the current "
+                    "version, 412."),
 ) -> dict[str, Any]:
     actor = actor_of(request)
     version = expected_version(if_match)
@@ -179,7 +225,7 @@ def change_country(
                       network=person.network.all(), basis=str(decide(actor, person).basis))
 
 
-class TimelineQuery(Schema):
+class TimelineQuery(QueryIn):
     kind: list[str] = Field(default_factory=list, max_length=20,
                             description="Only these kinds (repeat the parameter for several).")
     organisation: uuid.UUID | None = Field(None, description="Only changes made by this "
@@ -204,3 +250,81 @@ def timeline(request: HttpRequest, person_id: uuid.UUID,
                          cursor=filters.cursor, size=filters.size)
     return {"items": [timeline_entry_out(e) for e in page.items],
             "next_cursor": page.next_cursor}
+
+
+# -- possible duplicates and merges (data-quality roles) ----------------------------------------
+
+
+class DuplicateQuery(QueryIn):
+    cursor: str | None = Field(None, max_length=500, description="next_cursor of the last page.")
+    size: int = Field(25, ge=1, le=100)
+
+
+def _duplicate_person(person: Any) -> dict[str, Any]:
+    return {"id": person.pk, "given_name": person.given_name,
+            "family_name": person.family_name, "birth_date": person.birth_date,
+            "postcode": person.postcode,
+            "identifiers": [identifier_out(i) for i in person.identifiers.all()],
+            "registered_by": {"id": person.registered_by.pk, "name": person.registered_by.name},
+            "url": person_url(person.pk)}
+
+
+def _pair_out(pair: DuplicateCandidate) -> dict[str, Any]:
+    return {"id": pair.pk, "score": pair.score, "likely": pair.likely,  # type: ignore[attr-defined]
+            "reasons": _reasons(pair.reasons), "a": _duplicate_person(pair.person_a),
+            "b": _duplicate_person(pair.person_b),
+            "mergeable": pair.mergeable, "found_at": pair.found_at}  # type: ignore[attr-defined]
+
+
+def _merge_out(merge: PersonMerge) -> dict[str, Any]:
+    return {"id": merge.pk, "survivor": merge.survivor_id, "merged": merge.merged_id,
+            "organisation": {"id": merge.organisation.pk, "name": merge.organisation.name},
+            "merged_at": merge.merged_at, "score": merge.score,
+            "reasons": _reasons(merge.reasons),
+            "moved": {key: len(rows) for key, rows in merge.moved.items()},
+            "unmerged_at": merge.unmerged_at,
+            "url": reverse("api:merge_get", kwargs={"merge_id": merge.pk})}
+
+
+@router.get("/duplicates", response={200: DuplicatePage, **ERRORS}, url_name="duplicate_list",
+            summary="Possible duplicates among the records you may see (data quality)",
+            description="Pairs of records that may be the same person, most likely first. "
+            "For data quality officers and care coordinators; 404 for any other role.")
+def list_duplicates(request: HttpRequest, filters: Query[DuplicateQuery]) -> dict[str, Any]:
+    page = selectors.duplicate_pairs(actor=actor_of(request), cursor=filters.cursor,
+                                     size=filters.size)
+    return {"items": [_pair_out(p) for p in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("/duplicates/{pair_id}/dismiss", response={204: None, **ERRORS},
+             url_name="duplicate_dismiss", summary="Mark a pair as two different people")
+def dismiss_duplicate(request: HttpRequest, pair_id: uuid.UUID) -> Status[None]:
+    services.duplicate_dismiss(actor=actor_of(request), pair_id=pair_id)
+    return Status(204, None)
+
+
+@router.post("/merges", response={201: MergeOut, 409: ProblemOut, **ERRORS},
+             url_name="merge_create", summary="Merge one record into another (data quality)",
+             description="Only for a data-quality role of the organisation that registered "
+             "both records (404 otherwise). The merged record's identifiers, care team, "
+             "consents, family and carers and timeline move to the record kept; undo with "
+             "POST /merges/{id}/unmerge.")
+def create_merge(request: HttpRequest, payload: MergeIn,
+                 response: HttpResponse) -> Status[dict[str, Any]]:
+    merge = services.person_merge(actor=actor_of(request), survivor_id=payload.survivor,
+                                  merged_id=payload.merged)
+    body = _merge_out(merge)
+    response["Location"] = body["url"]
+    return Status(201, body)
+
+
+@router.get("/merges/{merge_id}", response={200: MergeOut, **ERRORS}, url_name="merge_get",
+            summary="A merge and what moved")
+def get_merge(request: HttpRequest, merge_id: uuid.UUID) -> dict[str, Any]:
+    return _merge_out(selectors.merge_detail(actor=actor_of(request), merge_id=merge_id)["merge"])
+
+
+@router.post("/merges/{merge_id}/unmerge", response={200: MergeOut, 409: ProblemOut, **ERRORS},
+             url_name="merge_undo", summary="Undo a merge")
+def undo_merge(request: HttpRequest, merge_id: uuid.UUID) -> dict[str, Any]:
+    return _merge_out(services.person_unmerge(actor=actor_of(request), merge_id=merge_id))

@@ -6,6 +6,7 @@ class PeopleConfig(AppConfig):
     label = "people"
 
     def ready(self) -> None:
-        from careweave.people import panels
+        from careweave.people import merging, panels
 
         panels.register()
+        merging.register()

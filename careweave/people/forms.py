@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from careweave.core.forms import DateField
@@ -161,6 +162,25 @@ class TimelineFilterForm(forms.Form):
         org.choices = [("", _("Any organisation")), *[(str(pk), name) for pk, name in organisations]]
 
 
+class MergeForm(forms.Form):
+    """Which of the two records to keep: the other is merged into it."""
+
+    keep = forms.ChoiceField(
+        label=_("Which record do you want to keep?"), widget=forms.RadioSelect,
+        help_text=_("The other record's identifiers, care team, consents, family and carers "
+                    "and timeline move to it. You can undo this."),
+        error_messages={"required": _("Choose which record to keep."),
+                        "invalid_choice": _("Choose which record to keep.")})
+
+    def __init__(self, *args: Any, people: list[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        keep = self.fields["keep"]
+        assert isinstance(keep, forms.ChoiceField)
+        keep.choices = [
+            (str(p.pk), _("%(name)s, born %(born)s, registered by %(organisation)s") % {
+                "name": p.display_name, "born": date_format(p.birth_date, "DATE_FORMAT"),
+                "organisation": p.registered_by.name})
+            for p in people]
 class CountryForm(forms.Form):
     country = forms.ChoiceField(
         label=_("Which country's rules apply to this record?"), widget=forms.RadioSelect,

@@ -7,9 +7,9 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from careweave.orgs.models import Area, Country, Organisation
+from careweave.orgs.models import Area, Country, Membership, Organisation
 from careweave.people import identifiers as ids
-from careweave.people.names import search_key
+from careweave.people.names import search_key, swedish_sort_key
 
 
 class LivingSituation(models.TextChoices):
@@ -31,6 +31,9 @@ class Person(models.Model):
     # Accent- and case-folded "given family" and "family given" for search and sorting.
     search_name = models.CharField(max_length=210, editable=False, db_index=False)
     sort_name = models.CharField(max_length=210, editable=False)
+    # "family given" in Swedish alphabetical order (Å, Ä, Ö after Z): lists in Swedish sort
+    # by it (docs/adr/0008-swedish-collation.md).
+    sort_name_sv = models.CharField(max_length=400, editable=False, default="")
     birth_date = models.DateField(_("date of birth"))
     gender = models.CharField(_("gender"), max_length=40, blank=True)
 
@@ -57,6 +60,12 @@ class Person(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="+",
         help_text=_("The organisation that created this record."),
     )
+    # Set when a data-quality review merged this record into another (PersonMerge): the
+    # record is kept so that the merge can be undone, but is never listed or opened.
+    # Nearly always NULL: only a partial index (below), so that the planner never prefers a
+    # scan of "merged_into IS NULL" to the caseload's keyset index.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", editable=False, db_index=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -64,6 +73,9 @@ class Person(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["sort_name", "id"], name="person_sort_idx"),
+            models.Index(fields=["sort_name_sv", "id"], name="person_sort_sv_idx"),
+            models.Index(fields=["merged_into"], name="person_merged_into_idx",
+                         condition=models.Q(merged_into__isnull=False)),
             models.Index(fields=["search_name"], name="person_search_idx"),
             models.Index(fields=["birth_date"], name="person_birth_idx"),
         ]
@@ -78,6 +90,7 @@ class Person(models.Model):
     def refresh_search_fields(self) -> None:
         self.search_name = search_key(f"{self.given_name} {self.family_name} {self.preferred_name}")
         self.sort_name = search_key(f"{self.family_name} {self.given_name}")
+        self.sort_name_sv = swedish_sort_key(self.family_name, self.given_name)
 
     @property
     def etag(self) -> str:
@@ -96,7 +109,9 @@ class PersonIdentifier(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["system", "value"], name="identifier_unique")
+            models.UniqueConstraint(fields=["system", "value"], name="identifier_unique"),
+            # One NHS number (or personnummer…) per person.
+            models.UniqueConstraint(fields=["person", "system"], name="identifier_one_per_system"),
         ]
         indexes = [models.Index(fields=["value"], name="identifier_value_idx")]
 
@@ -170,3 +185,67 @@ class TimelineEntry(models.Model):
             models.Index(fields=["person", "kind", "at", "id"], name="timeline_kind_idx"),
             models.Index(fields=["person", "organisation", "at", "id"], name="timeline_org_idx"),
         ]
+
+
+class DuplicateCandidate(models.Model):
+    """Two records that may be the same person (``careweave.people.matching``), kept up to
+    date by the people services so that the data-quality list is one indexed read.
+
+    ``person_a`` sorts before ``person_b`` (by id), so a pair is stored once. A pair someone
+    reviewed and found to be two people is dismissed, and stays dismissed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Indexed by the unique constraint (person_a first) and duplicate_person_b_idx.
+    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)
+    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    rules_version = models.PositiveSmallIntegerField()
+    found_at = models.DateTimeField()
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(Membership, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="duplicate_pair_unique"),
+            models.CheckConstraint(condition=models.Q(person_a__lt=models.F("person_b")),
+                                   name="duplicate_pair_ordered"),
+        ]
+        indexes = [
+            # The list: open pairs, most likely first (keyset on score, id).
+            models.Index(fields=["score", "id"], name="duplicate_open_idx",
+                         condition=models.Q(dismissed_at__isnull=True)),
+            models.Index(fields=["person_b"], name="duplicate_person_b_idx"),
+        ]
+
+
+class PersonMerge(models.Model):
+    """Record ``merged`` was merged into ``survivor``: which rows moved, so that an unmerge
+    puts exactly those back. ``moved`` maps each merge handler's key
+    (``careweave.core.registry.MergeHandler``) to what that handler returned."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    merged_by = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    merged_at = models.DateTimeField()
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    moved = models.JSONField(default=dict)
+    unmerged_at = models.DateTimeField(null=True, blank=True)
+    unmerged_by = models.ForeignKey(Membership, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            # A record is merged into one other at a time.
+            models.UniqueConstraint(fields=["merged"], condition=models.Q(unmerged_at__isnull=True),
+                                    name="merge_one_in_force"),
+        ]
+        indexes = [models.Index(fields=["survivor", "merged_at"], name="merge_survivor_idx")]

@@ -81,6 +81,33 @@ def describe_network(entry: Any) -> str:
             entry.data["relationship"], entry.data["relationship"])).lower()}
 
 
+def _other(entry: Any) -> dict[str, str]:
+    data = entry.data
+    born = data.get("other_birth_date") or ""
+    try:
+        born = formats.date_format(dt.date.fromisoformat(born), "DATE_FORMAT")
+    except ValueError:
+        pass
+    return {"name": data["other_name"], "born": born,
+            "organisation": data.get("organisation") or "–"}
+
+
+def describe_merged(entry: Any) -> str:
+    if entry.data.get("role") == "merged":
+        return _("This record was merged into the record of %(name)s (born %(born)s) by "
+                 "%(organisation)s.") % _other(entry)
+    return _("The record of %(name)s (born %(born)s) was merged into this record by "
+             "%(organisation)s.") % _other(entry)
+
+
+def describe_unmerged(entry: Any) -> str:
+    if entry.data.get("role") == "merged":
+        return _("This record was separated again from the record of %(name)s (born "
+                 "%(born)s) by %(organisation)s.") % _other(entry)
+    return _("The merge with the record of %(name)s (born %(born)s) was undone by "
+             "%(organisation)s.") % _other(entry)
+
+
 def interpreter_flags(actor: Any, people: Sequence[Any]) -> dict[Any, str]:
     """No query: the flag is on the person row the caseload already read."""
     return {p.pk: _("Interpreter: %(language)s") % {"language": p.interpreter_language}
@@ -106,6 +133,8 @@ def register() -> None:
          describe_identity),
         ("people.network_added", gettext_lazy("Added to family, friends and carers"),
          describe_network),
+        ("people.merged", gettext_lazy("Records merged"), describe_merged),
+        ("people.unmerged", gettext_lazy("Merge undone"), describe_unmerged),
     ):
         registry.timeline_kind(TimelineKind(key=key, label=label, describe=describe,
                                             group=PERSON, app="people"))

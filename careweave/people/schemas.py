@@ -152,6 +152,66 @@ class TimelinePage(Schema):
     next_cursor: str | None
 
 
+class ReasonOut(Schema):
+    code: str = Field(description="A stable code, such as same-birth-date.")
+    text: str = Field(description="The reason in the request's language.")
+
+
+class SimilarOut(Schema):
+    """One record a possible-duplicate warning names (409 on create)."""
+
+    url: str
+    score: int = Field(ge=0, le=100)
+    likely: bool
+    reasons: list[ReasonOut]
+
+
+class DuplicatePersonOut(Schema):
+    id: uuid.UUID
+    given_name: str
+    family_name: str
+    birth_date: dt.date
+    postcode: str
+    identifiers: list[IdentifierOut]
+    registered_by: OrganisationRef
+    url: str
+
+
+class DuplicatePairOut(Schema):
+    id: uuid.UUID
+    score: int = Field(ge=0, le=100, description="How alike the two records are.")
+    likely: bool = Field(description="Likely (not only possibly) the same person.")
+    reasons: list[ReasonOut]
+    a: DuplicatePersonOut
+    b: DuplicatePersonOut
+    mergeable: bool = Field(description="Your organisation registered both records, so you "
+                            "may merge them (POST /merges) or mark them as different people.")
+    found_at: dt.datetime
+
+
+class DuplicatePage(Schema):
+    items: list[DuplicatePairOut]
+    next_cursor: str | None
+
+
+class MergeIn(Input):
+    survivor: uuid.UUID = Field(description="The record to keep.")
+    merged: uuid.UUID = Field(description="The record merged into it (kept, hidden, so "
+                              "that the merge can be undone).")
+
+
+class MergeOut(Schema):
+    id: uuid.UUID
+    survivor: uuid.UUID
+    merged: uuid.UUID
+    organisation: OrganisationRef
+    merged_at: dt.datetime
+    score: int
+    reasons: list[ReasonOut]
+    moved: dict[str, int] = Field(description="How many rows of each kind moved (merge "
+                                  "handler key: count).")
+    unmerged_at: dt.datetime | None
+    url: str
 class CountryIn(Input):
     country: CountryCode
     reason: str = Field(max_length=500, description="Why the record moves to this country's "

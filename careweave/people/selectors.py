@@ -6,18 +6,54 @@ import uuid
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.utils.translation import get_language
 
-from careweave.access.gate import decide, open_person, people_visible_to
+from careweave.access import policy
+from careweave.access.gate import (
+    AccessDenied,
+    Action,
+    Basis,
+    ProbeExists,
+    decide,
+    deny,
+    open_person,
+)
+from careweave.access.gate import people_visible_to as gate_people_visible_to
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
 from careweave.core.db import atomic
 from careweave.core.pagination import Page, keyset_page
+from careweave.core.registry import registry
+from careweave.people import duplicates, matching
 from careweave.people import identifiers as ids
-from careweave.people.models import Person, PersonIdentifier
-from careweave.people.names import search_key
+from careweave.people.models import DuplicateCandidate, Person, PersonIdentifier, PersonMerge
+from careweave.people.names import search_key, sort_key, sorts_swedish
 
 MAX_QUERY = 100
+# How far a chain of merges (C into B, then B into A) is followed to find the record kept.
+MAX_MERGE_HOPS = 10
+
+
+class MergedRecord(Exception):
+    """The record asked for was merged into ``into`` (the record kept), which the actor may
+    see: pages redirect there. An actor who may not see it gets a plain 404 instead."""
+
+    def __init__(self, into: uuid.UUID) -> None:
+        super().__init__(str(into))
+        self.into = into
+
+
+def people_visible_to(actor: Actor) -> QuerySet[Person]:
+    """The gate's rule as a query, without records merged into another (they are kept only
+    so that a merge can be undone): what every list of people starts from."""
+    return gate_people_visible_to(actor).filter(merged_into__isnull=True)
+
+
+def sort_field(language: str | None = None) -> str:
+    """The stored key lists of people sort by, for the reader's language: Swedish puts Å,
+    Ä and Ö after Z, English files them with A and O (docs/adr/0008-swedish-collation.md)."""
+    return "sort_name_sv" if sorts_swedish(language or get_language() or "") else "sort_name"
 
 
 def _search_filter(qs: QuerySet[Person], q: str) -> QuerySet[Person]:
@@ -37,9 +73,10 @@ def _search_filter(qs: QuerySet[Person], q: str) -> QuerySet[Person]:
 
 def caseload(
     *, actor: Actor, q: str = "", cursor: str | None = None, size: int = 25,
-    audit: bool = True,
+    audit: bool = True, language: str | None = None,
 ) -> Page[Person]:
-    """The actor's caseload (their organisation's care teams), optionally searched.
+    """The actor's caseload (their organisation's care teams), optionally searched, in the
+    alphabetical order of the reader's language (the active one unless given).
 
     A search is audited (what was searched, how many were shown); plain browsing of
     the caseload is too, as a search with no terms.
@@ -49,7 +86,7 @@ def caseload(
         qs = _search_filter(people_visible_to(actor), q).prefetch_related(
             Prefetch("identifiers", queryset=PersonIdentifier.objects.order_by("system"))
         )
-        page = keyset_page(qs, fields=("sort_name", "id"), cursor=cursor, size=size)
+        page = keyset_page(qs, fields=(sort_field(language), "id"), cursor=cursor, size=size)
         if audit:
             audit_record(
                 actor=actor, action=AuditEvent.Action.SEARCH, object_type="Person",
@@ -62,16 +99,57 @@ def caseload(
 
 def person_detail(*, actor: Actor, person_id: uuid.UUID | str) -> dict[str, Any]:
     """The person with their identifiers and social network, audited as one read. What
-    other apps show about the person comes from their registered panels."""
-    person, decision = open_person(actor, person_id)
+    other apps show about the person comes from their registered panels.
+
+    A record merged into another raises :class:`MergedRecord` for an actor who may see the
+    record kept, and is a 404 for everyone else."""
+    try:
+        person, decision = open_person(actor, person_id)
+    except AccessDenied as refused:
+        # A merged record has no care team left, so the gate refuses it: is it one?
+        _follow_merge(actor, person_id, refused)
+        raise
+    if person.merged_into_id is not None:
+        # Still readable (emergency access to it): never shown, but it may lead on.
+        _follow_merge(actor, person.pk, None)
+        deny(actor, person.pk, "read", Basis.NOT_FOUND, "Person", str(person.pk))
     # Cached on the person: the network panel reads the same rows.
     prefetch_related_objects([person], "identifiers", "network")
+    network = sorted(person.network.all(), key=lambda r: (
+        not r.is_next_of_kin, sort_key(r.name, "", get_language() or "")))
     return {
         "person": person,
         "decision": decision,
         "identifiers": list(person.identifiers.all()),
-        "network": list(person.network.all()),
+        "network": network,
     }
+
+
+def _follow_merge(actor: Actor, person_id: uuid.UUID | str, refused: AccessDenied | None,
+                  ) -> None:
+    """Raise MergedRecord if ``person_id`` was merged into a record the actor may see."""
+    try:
+        start = uuid.UUID(str(person_id))
+    except ValueError:
+        return
+    current = start
+    for _hop in range(MAX_MERGE_HOPS):
+        into = Person.objects.filter(pk=current).values_list("merged_into_id", flat=True).first()
+        if into is None:
+            break
+        current = into
+    if current == start:
+        return
+    kept = Person.objects.select_related("registered_by").filter(pk=current).first()
+    if kept is not None and kept.merged_into_id is None and decide(actor, kept).allowed:
+        if refused is not None:
+            refused.record()  # the refused read of the merged record stays in the log
+        raise MergedRecord(kept.pk)
+
+
+def similar_people(*, actor: Actor, ids: list[str]) -> list[Person]:
+    """The people a possible-duplicate warning named, as far as the actor may see them."""
+    return list(people_visible_to(actor).filter(pk__in=ids))
 
 
 def visible_by_identifier(*, actor: Actor, system: str, value: str) -> Person | None:
@@ -82,3 +160,118 @@ def visible_by_identifier(*, actor: Actor, system: str, value: str) -> Person | 
     if row is not None and decide(actor, row.person).allowed:
         return row.person
     return None
+
+
+# -- possible duplicates, for the data-quality role ---------------------------------------------
+
+
+def may_review_duplicates(actor: Actor) -> bool:
+    return actor.role in policy.DATA_QUALITY_ROLES
+
+
+def _data_quality_only(actor: Actor, object_type: str, object_id: str = "") -> None:
+    """Anyone but a data-quality role gets the same 404 as for a page that does not exist."""
+    if not may_review_duplicates(actor):
+        deny(actor, None, "read", Basis.ROLE_MAY_NOT, object_type, object_id)
+
+
+def duplicate_pairs(*, actor: Actor, cursor: str | None = None,
+                    size: int = 25) -> Page[DuplicateCandidate]:
+    """Open pairs of possible duplicates among the people the actor may see (both of them),
+    most likely first, keyset-paginated on (score, id). Audited as a search."""
+    _data_quality_only(actor, "DuplicateCandidate")
+    size = max(1, min(size, 100))
+    with atomic():
+        # Walk the open pairs by score (duplicate_open_idx) and probe each person's
+        # visibility through the index: the cost follows the pairs read, never the size of
+        # the caseload (an IN over the visible people may build the whole caseload first).
+        visible = people_visible_to(actor)
+        qs = (DuplicateCandidate.objects.filter(dismissed_at__isnull=True)
+              .filter(ProbeExists(visible.filter(pk=OuterRef("person_a_id"))),
+                      ProbeExists(visible.filter(pk=OuterRef("person_b_id"))))
+              .select_related("person_a__registered_by", "person_b__registered_by"))
+        page = keyset_page(qs, fields=("score", "id"), cursor=cursor, size=size,
+                           descending=True)
+        people = [p for pair in page.items for p in (pair.person_a, pair.person_b)]
+        prefetch_related_objects(people, Prefetch(
+            "identifiers", queryset=PersonIdentifier.objects.order_by("system")))
+        for pair in page.items:
+            _describe(actor, pair)
+        audit_record(actor=actor, action=AuditEvent.Action.SEARCH,
+                     object_type="DuplicateCandidate", purpose="direct_care",
+                     detail={"results": len(page.items), "kind": "duplicates"})
+    return page
+
+
+def _describe(actor: Actor, pair: DuplicateCandidate) -> None:
+    pair.reason_texts = duplicates.reason_texts(pair.reasons)  # type: ignore[attr-defined]
+    pair.likely = pair.score >= matching.LIKELY  # type: ignore[attr-defined]
+    # What the page may offer (the gate decides again when it is done).
+    pair.mergeable = (  # type: ignore[attr-defined]
+        may_review_duplicates(actor)
+        and pair.person_a.registered_by_id == actor.organisation_id
+        and pair.person_b.registered_by_id == actor.organisation_id)
+
+
+def duplicate_pair(*, actor: Actor, pair_id: uuid.UUID | str) -> dict[str, Any]:
+    """One pair, both records opened through the gate (two audited reads; 404 if either
+    may not be seen), with what the actor may do about it."""
+    _data_quality_only(actor, "DuplicateCandidate", str(pair_id)[:64])
+    try:
+        pk: uuid.UUID | None = uuid.UUID(str(pair_id))
+    except ValueError:
+        pk = None
+    pair = DuplicateCandidate.objects.filter(pk=pk).first() if pk is not None else None
+    if pair is None:
+        deny(actor, None, "read", Basis.NOT_FOUND, "DuplicateCandidate", str(pair_id)[:64])
+    assert pair is not None
+    people = []
+    for person_id in (pair.person_a_id, pair.person_b_id):
+        person, _decision = open_person(actor, person_id, object_type="DuplicateCandidate",
+                                        object_id=str(pair.pk))
+        if person.merged_into_id is not None:
+            deny(actor, person.pk, "read", Basis.NOT_FOUND, "DuplicateCandidate", str(pair.pk))
+        people.append(person)
+    prefetch_related_objects(people, Prefetch(
+        "identifiers", queryset=PersonIdentifier.objects.order_by("system")))
+    pair.person_a, pair.person_b = people
+    match = matching.compare(*(duplicates.demographics_of(p) for p in people))
+    may_merge = all(decide(actor, p, Action.MERGE_RECORDS).allowed for p in people)
+    _describe(actor, pair)
+    return {"pair": pair, "a": people[0], "b": people[1], "match": match,
+            "reasons": duplicates.reason_texts(match.reasons), "may_merge": may_merge}
+
+
+def merge_detail(*, actor: Actor, merge_id: uuid.UUID | str) -> dict[str, Any]:
+    """A merge and what moved, for the record kept (opened through the gate, audited)."""
+    _data_quality_only(actor, "PersonMerge", str(merge_id)[:64])
+    try:
+        pk: uuid.UUID | None = uuid.UUID(str(merge_id))
+    except ValueError:
+        pk = None
+    merge = (PersonMerge.objects.select_related("merged", "organisation").filter(pk=pk).first()
+             if pk is not None else None)
+    if merge is None:
+        deny(actor, None, "read", Basis.NOT_FOUND, "PersonMerge", str(merge_id)[:64])
+    assert merge is not None
+    survivor, _decision = open_person(actor, merge.survivor_id, object_type="PersonMerge",
+                                      object_id=str(merge.pk))
+    merge.survivor = survivor
+    moved = []
+    for handler in registry.merge_handlers():
+        rows = merge.moved.get(handler.key) or []
+        moved.append({"key": handler.key, "label": str(handler.label), "count": len(rows)})
+    may_undo = (merge.unmerged_at is None and survivor.merged_into_id is None
+                and decide(actor, survivor, Action.MERGE_RECORDS).allowed)
+    return {"merge": merge, "survivor": survivor, "merged": merge.merged, "moved": moved,
+            "reasons": duplicates.reason_texts(merge.reasons), "may_undo": may_undo}
+
+
+def recent_merges(*, actor: Actor, size: int = 10) -> list[PersonMerge]:
+    """The latest merges by the actor's organisation into records the actor may see."""
+    if not may_review_duplicates(actor) or actor.organisation_id is None:
+        return []
+    return list(PersonMerge.objects.filter(
+        organisation_id=actor.organisation_id,
+        survivor__in=people_visible_to(actor).values("pk"),
+    ).select_related("survivor", "merged").order_by("-merged_at", "-id")[:size])

@@ -7,25 +7,42 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from careweave.access import policy
-from careweave.access.gate import Action, decide, people_visible_to, require
-from careweave.access.models import CareTeamMember
+from careweave.access import policy, sharing
+from careweave.access.gate import Action, Basis, decide, deny, people_visible_to, require
+from careweave.access.models import CareTeamMember, Sharing
 from careweave.access.services import lookup_refused
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_after_rollback, audit_record
+from careweave.core import dates
 from careweave.core.context import Actor
 from careweave.core.db import atomic
-from careweave.core.errors import DuplicateRecord, NotPermitted, StaleVersion, ValidationFailed
+from careweave.core.errors import (
+    Conflict,
+    DuplicateRecord,
+    NotPermitted,
+    StaleVersion,
+    ValidationFailed,
+)
+from careweave.core.registry import registry
 from careweave.core.text import has_visible_text
 from careweave.orgs.models import Area, Country
+from careweave.people import duplicates, matching
 from careweave.people import identifiers as ids
-from careweave.people.models import LivingSituation, Person, PersonIdentifier, RelatedPerson
-from careweave.people.names import nfc, search_key
+from careweave.people.matching import Demographics, Match
+from careweave.people.models import (
+    DuplicateCandidate,
+    LivingSituation,
+    Person,
+    PersonIdentifier,
+    PersonMerge,
+    RelatedPerson,
+)
+from careweave.people.names import nfc
 from careweave.people.timeline import timeline_add
 
 # Fields a caller may set, with their maximum length (None: not a plain string field).
@@ -50,7 +67,6 @@ TEXT_FIELDS: dict[str, int] = {
 OTHER_FIELDS = {"birth_date", "interpreter_needed", "living_situation", "area_code", "country"}
 EDITABLE_FIELDS = frozenset(TEXT_FIELDS) | OTHER_FIELDS
 REQUIRED = ("given_name", "family_name", "birth_date")
-OLDEST = dt.date(1880, 1, 1)
 
 
 def clean_person_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -100,13 +116,15 @@ def clean_person_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, 
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
-            if value > timezone.localdate():
+            bound = dates.out_of_range(value, latest=timezone.localdate())
+            if bound is dates.OutOfRange.TOO_LATE:
                 errors.setdefault("birth_date", []).append(
                     _("Date of birth must be in the past.")
                 )
-            elif value < OLDEST:
+            elif bound is dates.OutOfRange.TOO_EARLY:
                 errors.setdefault("birth_date", []).append(
-                    _("Date of birth must be after 1880.")
+                    _("Date of birth must be in %(year)d or later.")
+                    % {"year": dates.EARLIEST.year}
                 )
             else:
                 out["birth_date"] = value
@@ -158,9 +176,10 @@ def clean_person_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, 
 
 
 def clean_identifiers(raw: Iterable[tuple[str, str]]) -> list[ids.Identifier]:
+    """Normalised identifiers, at most one per system (a person has one NHS number)."""
     errors: dict[str, list[str]] = {}
     result: list[ids.Identifier] = []
-    seen: set[tuple[str, str]] = set()
+    by_system: dict[str, str] = {}
     for system, value in raw:
         if not value or not str(value).strip():
             continue
@@ -170,9 +189,13 @@ def clean_identifiers(raw: Iterable[tuple[str, str]]) -> list[ids.Identifier]:
         except ids.InvalidIdentifier as exc:
             errors.setdefault(field, []).append(exc.translated(gettext))
             continue
-        if (system, normalised) not in seen:
-            seen.add((system, normalised))
-            result.append(ids.Identifier(system, normalised))
+        if system in by_system:
+            if by_system[system] != normalised and field not in errors:
+                errors[field] = [_("Give one %(system)s only: a person has one.") % {
+                    "system": PersonIdentifier.System(system).label}]
+            continue
+        by_system[system] = normalised
+        result.append(ids.Identifier(system, normalised))
     if errors:
         raise ValidationFailed(_("Check the identifiers."), errors=errors)
     return result
@@ -207,10 +230,15 @@ def identifier_in_use(actor: Actor, existing: Person, system: str,
 
 
 def similar_people(*, actor: Actor, given_name: str, family_name: str,
-                   birth_date: dt.date) -> list[Person]:
-    """People the actor may see with the same name and date of birth."""
-    key = search_key(f"{family_name} {given_name}")
-    return list(people_visible_to(actor).filter(sort_name=key, birth_date=birth_date)[:5])
+                   birth_date: dt.date, postcode: str = "",
+                   identifiers: Iterable[ids.Identifier] = ()) -> list[tuple[Person, Match]]:
+    """People the actor may see who may be the same person (careweave.people.matching),
+    most likely first: names spelt another way, a date of birth with day and month swapped
+    or one digit wrong, the same postcode. One indexed query on the dates of birth."""
+    probe = Demographics(given_name=given_name, family_name=family_name, birth_date=birth_date,
+                         postcode=postcode,
+                         identifiers=frozenset((i.system, i.value) for i in identifiers))
+    return duplicates.matches(people_visible_to(actor), probe, limit=5)
 
 
 def person_create(
@@ -231,15 +259,23 @@ def person_create(
         existing = find_by_identifier(ident.system, ident.value)
         if existing is not None:
             raise identifier_in_use(actor, existing, ident.system, ident.value)
-    if not confirm_similar:
-        similar = similar_people(actor=actor, given_name=fields["given_name"],
-                                 family_name=fields["family_name"],
-                                 birth_date=fields["birth_date"])
+    # Everyone who may be this person, in one indexed query: the warning names those the
+    # actor may see; the stored pairs (for the data-quality list) include everyone.
+    probe = Demographics(given_name=fields["given_name"], family_name=fields["family_name"],
+                         birth_date=fields["birth_date"], postcode=fields.get("postcode", ""),
+                         identifiers=frozenset((i.system, i.value) for i in idents))
+    found = duplicates.matches(Person.objects.all(), probe)
+    if found and not confirm_similar:
+        visible = set(people_visible_to(actor).filter(pk__in=[p.pk for p, _m in found])
+                      .values_list("pk", flat=True))
+        similar = [(p, m) for p, m in found if p.pk in visible][:5]
         if similar:
             raise DuplicateRecord(
-                _("Someone with the same name and date of birth is already on your caseload. "
-                  "Check it is not the same person, then confirm."),
-                extra={"similar": [str(p.pk) for p in similar], "confirmable": True},
+                _("Someone who may be the same person is already on your caseload. Check "
+                  "that it is not the same person, then confirm."),
+                extra={"similar": [str(p.pk) for p, _m in similar], "confirmable": True,
+                       # for the page and the API to show why (never sent as is)
+                       "matches": similar},
             )
     try:
         with atomic():
@@ -265,6 +301,13 @@ def person_create(
             timeline_add(actor=actor, person_id=person.pk, kind="people.registered",
                          object_type="Person", object_id=str(person.pk),
                          data={"organisation": actor.membership.organisation.name})
+            # A new record: the registering organisation's place is its only fact.
+            Sharing.objects.bulk_create(sharing.rows_for(
+                person_id=person.pk, country=person.country,
+                registered_by_id=person.registered_by_id,
+                team=[(person.registered_by_id, timezone.localdate(), None)], consents=(),
+                now=timezone.now()))
+            duplicates.store_pairs(person, found)
     except IntegrityError:
         # A concurrent create took the identifier first: same answer as above.
         raise DuplicateRecord(_("A record with this identifier already exists.")) from None
@@ -272,6 +315,9 @@ def person_create(
 
 
 IDENTITY_FIELDS = ("country", "birth_date")
+# What matching looks at: a change to any of them refreshes the person's possible duplicates.
+MATCHED_FIELDS = frozenset({"given_name", "family_name", "birth_date", "postcode",
+                            "identifiers"})
 
 
 def person_update(
@@ -293,6 +339,8 @@ def person_update(
     with atomic():
         person, decision = require(actor, person_id, Action.CHANGE_DEMOGRAPHICS,
                                    audit_action="update", for_update=True)
+        if person.merged_into_id is not None:
+            raise Conflict(_("This record was merged into another record: change that one."))
         if expected_version is not None and person.version != expected_version:
             raise StaleVersion(
                 _("Someone else changed this record. Reload it and make your change again."),
@@ -326,6 +374,8 @@ def person_update(
         if identity_changing:
             person = person_change_identity(actor=actor, person=person, changes=identity,
                                             identifiers=idents)
+        if identity_changing or MATCHED_FIELDS & set(changed):
+            duplicates.refresh_pairs(person)
     return person
 
 
@@ -386,7 +436,14 @@ def person_change_identity(
                     [PersonIdentifier(person=person, system=s, value=v)
                      for s, v in wanted - existing])
         except IntegrityError:
-            raise DuplicateRecord(_("Another record already has this identifier.")) from None
+            # Someone else took the number between the check above and this insert (the
+            # check passed for both): the unique constraint decided. The savepoint keeps
+            # the transaction usable on PostgreSQL; the whole change is rolled back.
+            raise DuplicateRecord(
+                _("Another record already has this identifier."),
+                errors={f"identifier_{s}": [_("Already in use.")]
+                        for s in sorted({s for s, _v in wanted - existing})},
+            ) from None
         if wanted - existing:
             changed.append("identifiers")
     person.refresh_search_fields()
@@ -406,6 +463,8 @@ def person_change_identity(
                          object_type="Person", object_id=str(person.pk),
                          data={"system": system, "before": identifiers_before.get(system, ""),
                                "after": identifiers_after.get(system, "")})
+    if "country" in changed:  # the consent rules changed with it
+        sharing.recompute([person.pk])
     for key in changed:
         if key in IDENTITY_FIELDS:
             timeline_add(actor=actor, person_id=person.pk, kind="people.identity_changed",
@@ -487,3 +546,185 @@ def person_change_country(*, actor: Actor, person_id: uuid.UUID | str, country: 
                                         changes={"country": country}, identifiers=None,
                                         reason=reason)
     return person
+
+
+# -- possible duplicates: merge, unmerge, "not the same person" ---------------------------------
+
+
+def _person_pair(actor: Actor, first_id: Any, second_id: Any, *, object_type: str,
+                 object_id: str = "", for_update: bool = False) -> list[tuple[Person, Any]]:
+    """Both records through the gate for MERGE_RECORDS (404 if either is refused), locked
+    in a fixed order so that two merges of the same records cannot deadlock."""
+    order = sorted([(str(first_id), 0), (str(second_id), 1)])
+    found: dict[int, tuple[Person, Any]] = {}
+    for raw, position in order:
+        found[position] = require(actor, raw, Action.MERGE_RECORDS, audit_action="update",
+                                  object_type=object_type, object_id=object_id,
+                                  for_update=for_update)
+    return [found[0], found[1]]
+
+
+def _merge_audit(*, actor: Actor, merge: PersonMerge, operation: str, people: list[Person],
+                 bases: list[Any], counts: dict[str, int]) -> None:
+    for person, basis in zip(people, bases, strict=True):
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, person_id=person.pk,
+                     object_type="PersonMerge", object_id=str(merge.pk), purpose="direct_care",
+                     legal_basis=str(basis),
+                     detail={"operation": operation, "survivor": str(merge.survivor_id),
+                             "merged": str(merge.merged_id), "rows": counts})
+
+
+def _merge_timeline(*, actor: Actor, kind: str, merge: PersonMerge, survivor: Person,
+                    merged: Person) -> None:
+    organisation = actor.membership.organisation.name if actor.membership else ""
+    for person, other, role in ((survivor, merged, "survivor"), (merged, survivor, "merged")):
+        timeline_add(actor=actor, person_id=person.pk, kind=kind, object_type="PersonMerge",
+                     object_id=str(merge.pk),
+                     data={"role": role, "other_name": other.display_name,
+                           "other_birth_date": other.birth_date.isoformat(),
+                           "organisation": organisation, "merge": str(merge.pk)})
+
+
+def person_merge(*, actor: Actor, survivor_id: uuid.UUID | str,
+                 merged_id: uuid.UUID | str) -> PersonMerge:
+    """Merge record ``merged`` (B) into ``survivor`` (A): B's identifiers, care team,
+    consents, family and carers and timeline move to A (each app's rows by its registered
+    merge handler), and B is kept, marked as merged into A, so that
+    :func:`person_unmerge` can put exactly those rows back.
+
+    Only a data-quality role of the organisation that registered both records may do it
+    (the gate's MERGE_RECORDS, asked for both: 404 otherwise). Audited for both people and
+    written on both timelines.
+    """
+    if str(survivor_id) == str(merged_id):
+        raise ValidationFailed(_("Choose two different records to merge."),
+                               errors={"merged": [_("This is the record to keep.")]})
+    with atomic():
+        (survivor, survivor_decision), (merged, merged_decision) = _person_pair(
+            actor, survivor_id, merged_id, object_type="PersonMerge", for_update=True)
+        if survivor.merged_into_id is not None or merged.merged_into_id is not None:
+            raise Conflict(_("One of these records has been merged already."))
+        if survivor.country != merged.country:
+            raise Conflict(_("Records from different countries cannot be merged: the consent "
+                             "rules differ."))
+        problems = [problem for handler in registry.merge_handlers() if handler.check
+                    for problem in handler.check(merged.pk, survivor.pk)]
+        if problems:
+            raise Conflict(problems[0], errors={"merged": problems})
+        ident_rows = duplicates.identifiers_of([survivor, merged])
+        match = matching.compare(
+            duplicates.demographics_of(survivor, ident_rows.get(survivor.pk, ())),
+            duplicates.demographics_of(merged, ident_rows.get(merged.pk, ())))
+        moved = {handler.key: handler.move(merged.pk, survivor.pk)
+                 for handler in registry.merge_handlers()}
+        # Who may read each record follows its care team and consents, which just moved.
+        sharing.recompute([survivor.pk, merged.pk])
+        now = timezone.now()
+        merged.merged_into = survivor
+        merged.version += 1
+        merged.save(update_fields=["merged_into", "version", "updated_at"])
+        survivor.version += 1
+        survivor.save(update_fields=["version", "updated_at"])
+        assert actor.membership is not None
+        merge = PersonMerge.objects.create(
+            survivor=survivor, merged=merged, organisation=actor.membership.organisation,
+            merged_by=actor.membership, merged_at=now, score=match.score,
+            reasons=[str(r) for r in match.reasons], moved=moved,
+        )
+        duplicates.refresh_pairs(merged)
+        duplicates.refresh_pairs(survivor)
+        counts = {key: len(rows) for key, rows in moved.items()}
+        _merge_audit(actor=actor, merge=merge, operation="merge", people=[survivor, merged],
+                     bases=[survivor_decision.basis, merged_decision.basis], counts=counts)
+        _merge_timeline(actor=actor, kind="people.merged", merge=merge, survivor=survivor,
+                        merged=merged)
+    return merge
+
+
+def _merge_of(actor: Actor, merge_id: uuid.UUID | str, *, for_update: bool = False,
+              ) -> PersonMerge:
+    try:
+        pk = uuid.UUID(str(merge_id))
+    except ValueError:
+        pk = None
+    qs = PersonMerge.objects.select_related("survivor", "merged")
+    if for_update and connection.vendor == "postgresql":
+        qs = qs.select_for_update(of=("self",))
+    merge = qs.filter(pk=pk).first() if pk is not None else None
+    if merge is None:
+        deny(actor, None, "update", Basis.NOT_FOUND, "PersonMerge", str(merge_id)[:64])
+    assert merge is not None
+    return merge
+
+
+def person_unmerge(*, actor: Actor, merge_id: uuid.UUID | str) -> PersonMerge:
+    """Undo a merge: the rows that moved go back to the merged record (those still on the
+    survivor: a row deleted since cannot come back), which is a record of its own again.
+
+    The gate is asked for the survivor before, and for the merged record after its rows
+    are back (its care team decides who may see it): both must allow MERGE_RECORDS.
+    """
+    with atomic():
+        merge = _merge_of(actor, merge_id, for_update=True)
+        survivor, survivor_decision = require(actor, merge.survivor_id, Action.MERGE_RECORDS,
+                                              audit_action="update", object_type="PersonMerge",
+                                              object_id=str(merge.pk), for_update=True)
+        if merge.unmerged_at is not None:
+            raise Conflict(_("This merge has been undone already."))
+        if survivor.merged_into_id is not None:
+            raise Conflict(_("The record these were merged into has since been merged into "
+                             "another record: undo that merge first."))
+        merged = merge.merged
+        counts: dict[str, int] = {}
+        for handler in reversed(registry.merge_handlers()):
+            if handler.key in merge.moved:
+                counts[handler.key] = handler.restore(survivor.pk, merged.pk,
+                                                      merge.moved[handler.key])
+        merged.merged_into = None
+        merged.version += 1
+        merged.save(update_fields=["merged_into", "version", "updated_at"])
+        survivor.version += 1
+        survivor.save(update_fields=["version", "updated_at"])
+        sharing.recompute([survivor.pk, merged.pk])
+        merge.unmerged_at = timezone.now()
+        merge.unmerged_by = actor.membership
+        merge.save(update_fields=["unmerged_at", "unmerged_by"])
+        merged, merged_decision = require(actor, merged.pk, Action.MERGE_RECORDS,
+                                          audit_action="update", object_type="PersonMerge",
+                                          object_id=str(merge.pk))
+        duplicates.refresh_pairs(survivor)
+        duplicates.refresh_pairs(merged)
+        _merge_audit(actor=actor, merge=merge, operation="unmerge", people=[survivor, merged],
+                     bases=[survivor_decision.basis, merged_decision.basis], counts=counts)
+        _merge_timeline(actor=actor, kind="people.unmerged", merge=merge, survivor=survivor,
+                        merged=merged)
+    return merge
+
+
+def duplicate_dismiss(*, actor: Actor, pair_id: uuid.UUID | str) -> DuplicateCandidate:
+    """Someone reviewed the pair and found two people: it leaves the list for good (the
+    same gate as a merge, for both records). Audited for both."""
+    with atomic():
+        try:
+            pk = uuid.UUID(str(pair_id))
+        except ValueError:
+            pk = None
+        pair = DuplicateCandidate.objects.filter(pk=pk).first() if pk is not None else None
+        if pair is None:
+            deny(actor, None, "update", Basis.NOT_FOUND, "DuplicateCandidate",
+                 str(pair_id)[:64])
+        assert pair is not None
+        (a, decision_a), (b, decision_b) = _person_pair(
+            actor, pair.person_a_id, pair.person_b_id, object_type="DuplicateCandidate",
+            object_id=str(pair.pk))
+        if pair.dismissed_at is None:
+            pair.dismissed_at = timezone.now()
+            pair.dismissed_by = actor.membership
+            pair.save(update_fields=["dismissed_at", "dismissed_by"])
+            for person, decision in ((a, decision_a), (b, decision_b)):
+                audit_record(actor=actor, action=AuditEvent.Action.UPDATE, person_id=person.pk,
+                             object_type="DuplicateCandidate", object_id=str(pair.pk),
+                             purpose="direct_care", legal_basis=str(decision.basis),
+                             detail={"operation": "not_the_same_person",
+                                     "score": pair.score})
+    return pair

@@ -20,19 +20,22 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from careweave.access.gate import Action, decide, open_person
+from careweave.access.gate import Action, Basis, decide, deny, open_person
 from careweave.access.pages import after_change as _after_change
 from careweave.access.pages import check_change
 from careweave.access.pages import read_person as _read_person
+from careweave.access.policy import CARE_ROLES
 from careweave.core.errors import DuplicateRecord, ServiceError, StaleVersion
 from careweave.core.forms import apply_service_error
 from careweave.core.pages import actor_of as _actor
 from careweave.core.pages import cursor_of, page_links, page_size
 from careweave.core.registry import registry
 from careweave.core.routes import gated, staff_required
+from careweave.people import duplicates as duplicate_rules
 from careweave.people import selectors, services
 from careweave.people.forms import (
     CountryForm,
+    MergeForm,
     NetworkAddForm,
     PersonForm,
     SearchForm,
@@ -40,6 +43,7 @@ from careweave.people.forms import (
 )
 from careweave.people.identifiers import format_identifier
 from careweave.people.models import Person
+from careweave.people.selectors import MergedRecord
 from careweave.people.timeline import timeline_organisations, timeline_page
 
 
@@ -47,6 +51,10 @@ from careweave.people.timeline import timeline_organisations, timeline_page
 @require_http_methods(["GET"])
 def caseload(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
+    if actor.role not in CARE_ROLES:
+        # Privacy leads, analysts and administrators have no caseload (they land on their
+        # own pages): the same audited 404 as for any page that is not theirs.
+        deny(actor, None, "search", Basis.ROLE_HAS_NO_RECORD_ACCESS, "Person", "")
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     cursor = request.GET.get("cursor") or None
@@ -58,7 +66,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
         next_url = "?" + urlencode({"q": q, "cursor": page.next_cursor} if q
                                    else {"cursor": page.next_cursor})
     context = {"form": form, "q": q, "page": page, "next_url": next_url,
-               "first_page": cursor is None}
+               "first_page": cursor is None,
+               "may_review_duplicates": selectors.may_review_duplicates(actor)}
     add_caseload_flags(actor, page.items)
     template = "people/_caseload_results.html" if request.headers.get("HX-Request") and \
         request.headers.get("HX-Target") == "caseload-results" else "people/caseload.html"
@@ -84,7 +93,10 @@ def add_caseload_flags(actor: Any, people: list[Person]) -> None:
 def person_detail(request: HttpRequest, person_id: Any) -> HttpResponse:
     """The hub: the person's own details, then every registered panel in order."""
     actor = _actor(request)
-    detail = selectors.person_detail(actor=actor, person_id=person_id)
+    try:
+        detail = selectors.person_detail(actor=actor, person_id=person_id)
+    except MergedRecord as merged:
+        return _to_kept_record(request, merged)
     detail["banners"] = render_banners(request, actor, detail["person"], detail["decision"])
     detail["panels"] = render_panels(request, actor, detail["person"], detail["decision"])
     return render(request, "people/person_detail.html", detail)
@@ -104,6 +116,11 @@ def render_banners(request: HttpRequest, actor: Any, person: Person,
                                 request=request)
         shown.append({"key": banner.key, "html": html})
     return shown
+
+
+def _to_kept_record(request: HttpRequest, merged: MergedRecord) -> HttpResponse:
+    messages.info(request, _("That record was merged into this one."))
+    return redirect("people:person_detail", person_id=merged.into)
 
 
 def render_panels(request: HttpRequest, actor: Any, person: Person,
@@ -158,7 +175,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     assert actor.membership is not None
     country = actor.membership.organisation.country
     form = PersonForm(request.POST or None, country=country)
-    similar: list[Person] = []
+    similar: list[dict[str, Any]] = []
     existing: Person | None = None
     join_identifier = ""
     status = 200
@@ -173,9 +190,11 @@ def person_create(request: HttpRequest) -> HttpResponse:
             except DuplicateRecord as exc:
                 status = 409
                 apply_service_error(form, exc)
-                similar_ids = exc.extra.get("similar") or []
-                if similar_ids:
-                    similar = list(Person.objects.filter(pk__in=similar_ids))
+                if exc.extra.get("matches"):
+                    # similar_people() looked only at people the actor may see.
+                    similar = [{"person": p, "score": m.score, "likely": m.likely,
+                                "reasons": duplicate_rules.reason_texts(m.reasons)}
+                               for p, m in exc.extra["matches"]]
                 elif exc.extra.get("join_request"):
                     join_identifier = format_identifier(exc.extra["system"], exc.extra["value"])
                 elif exc.extra.get("system"):
@@ -262,6 +281,90 @@ def network_add(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
                           action=Action.CHANGE_DEMOGRAPHICS)
     return render(request, "people/network_add.html",
                   {"person": person, "form": NetworkAddForm()})
+
+
+# -- possible duplicates (data-quality roles) ---------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET"])
+def duplicates(request: HttpRequest) -> HttpResponse:
+    """Likely duplicate pairs among the people the actor may see, most likely first."""
+    actor = _actor(request)
+    page = selectors.duplicate_pairs(actor=actor, cursor=cursor_of(request), size=page_size())
+    return render(request, "people/duplicates.html", {
+        "pairs": page.items, "links": page_links(request, page.next_cursor),
+        "what": _("of possible duplicates"), "first_page": cursor_of(request) is None,
+        "merges": selectors.recent_merges(actor=actor) if cursor_of(request) is None else [],
+    })
+
+
+def _pair_page(request: HttpRequest, pair_id: uuid.UUID, *, form: MergeForm | None = None,
+               status: int = 200) -> HttpResponse:
+    actor = _actor(request)
+    detail = selectors.duplicate_pair(actor=actor, pair_id=pair_id)
+    people = [detail["a"], detail["b"]]
+    detail["form"] = form or MergeForm(people=people)
+    return render(request, "people/duplicate_detail.html", detail, status=status)
+
+
+@staff_required
+@require_http_methods(["GET"])
+def duplicate_detail(request: HttpRequest, pair_id: uuid.UUID) -> HttpResponse:
+    """The two records side by side, why they may be one person, and what to do."""
+    return _pair_page(request, pair_id)
+
+
+@staff_required
+@require_http_methods(["POST"])
+def duplicate_merge(request: HttpRequest, pair_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    detail = selectors.duplicate_pair(actor=actor, pair_id=pair_id)
+    a, b = detail["a"], detail["b"]
+    form = MergeForm(request.POST, people=[a, b])
+    if form.is_valid():
+        keep, other = (a, b) if form.cleaned_data["keep"] == str(a.pk) else (b, a)
+        try:
+            merge = services.person_merge(actor=actor, survivor_id=keep.pk, merged_id=other.pk)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+            return _pair_page(request, pair_id, form=form, status=409)
+        messages.success(request, _("The records have been merged into the record of "
+                                    "%(name)s.") % {"name": keep.display_name})
+        return redirect("people:merge_detail", merge_id=merge.pk)
+    return _pair_page(request, pair_id, form=form, status=400)
+
+
+@staff_required
+@require_http_methods(["POST"])
+def duplicate_dismiss(request: HttpRequest, pair_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    services.duplicate_dismiss(actor=actor, pair_id=pair_id)
+    messages.success(request, _("Marked as two different people. The pair is no longer "
+                                "listed."))
+    return redirect("people:duplicates")
+
+
+@staff_required
+@require_http_methods(["GET"])
+def merge_detail(request: HttpRequest, merge_id: uuid.UUID) -> HttpResponse:
+    """A merge: which records, what moved, and undoing it."""
+    detail = selectors.merge_detail(actor=_actor(request), merge_id=merge_id)
+    return render(request, "people/merge_detail.html", detail)
+
+
+@staff_required
+@require_http_methods(["POST"])
+def merge_undo(request: HttpRequest, merge_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        merge = services.person_unmerge(actor=actor, merge_id=merge_id)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:merge_detail", merge_id=merge_id)
+    messages.success(request, _("The merge has been undone: %(name)s has a record of their "
+                                "own again.") % {"name": merge.merged.display_name})
+    return redirect("people:merge_detail", merge_id=merge.pk)
 
 
 @gated

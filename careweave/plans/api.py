@@ -10,7 +10,6 @@ the plan since: nothing is written); the answer carries the new ``ETag``. Create
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -18,13 +17,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field
 
 from careweave.access.gate import Action
 from careweave.core.api import ERRORS, ProblemOut, actor_of
 from careweave.core.errors import ValidationFailed
+from careweave.people.api import expected_version
 from careweave.plans import comparisons, exports, rules, selectors, services, versions
 from careweave.plans.models import (
     CrisisPlan,
@@ -76,27 +75,17 @@ from careweave.plans.serializers import (
 router = Router(tags=["plans"])
 
 WRITE = {409: ProblemOut, 412: ProblemOut, 428: ProblemOut, **ERRORS}
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
-IF_MATCH = Header(None, alias="If-Match")
+IF_MATCH = Header(None, alias="If-Match",
+                  description='Required: the ETag of your last read of the plan, W/"3". Without '
+                              "it, or with *, the answer is 428; with any other value that is "
+                              "not the plan's current version, 412.")
 IDEMPOTENCY = Header(None, alias="Idempotency-Key")
 
 
-class PreconditionRequired(HttpError):
-    def __init__(self) -> None:
-        super().__init__(428, _("Send If-Match with the ETag from your last read of this "
-                                "plan, so that you do not overwrite someone else's change."))
-
-
-def expected(if_match: str | None) -> int | None:
-    if not if_match or not if_match.strip():
-        raise PreconditionRequired()
-    value = if_match.strip()
-    if value == "*":
-        return None
-    match = _ETAG.match(value)
-    if match is None:
-        raise HttpError(412, _("If-Match must be the ETag you read, like W/\"3\"."))
-    return int(match.group(1))
+def expected(if_match: str | None) -> int:
+    """The plan version If-Match names: 428 without one (or with *), 412 for anything that
+    is not one of our ETags; the same rules as a person's record."""
+    return expected_version(if_match)
 
 
 def _etag(response: HttpResponse, plan_id: Any) -> None:
@@ -523,7 +512,11 @@ class ExportQuery(Schema):
 
 @router.get("/people/{person_id}/plans/{plan_id}/export",
             response={200: VersionDetailOut, **ERRORS}, url_name="plan_export",
-            summary="The agreed plan as a PDF (English or Swedish, easy read) or as JSON")
+            summary="The agreed plan as a PDF (English or Swedish, easy read) or as JSON",
+            openapi_extra={"responses": {200: {
+                "description": "format=pdf (the default): the PDF; format=json: the content.",
+                "content": {"application/pdf": {"schema": {"type": "string",
+                                                           "format": "binary"}}}}}})
 def export(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
            query: Query[ExportQuery]) -> Any:
     actor = actor_of(request)

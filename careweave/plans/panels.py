@@ -152,7 +152,9 @@ def register() -> None:
                                         label=gettext_lazy("Review overdue"),
                                         load=overdue_flags, colour="orange", order=50,
                                         app="plans"))
-    from careweave.plans import demo
+    from careweave.plans import demo, merging
+
+    merging.register()
 
     registry.demo_step(DemoStep(key="plans.demo", run=demo.demo_step, order=50, app="plans"))
     registry.seed_step(DemoStep(key="plans.seed", run=demo.seed_step, order=50, app="plans"))

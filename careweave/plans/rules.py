@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from careweave.access.policy import ConsentFact, Relation
+from careweave.core import dates
 
 VERSION = 1
 
@@ -100,8 +101,6 @@ def date_problem(day: dt.date | None, today: dt.date, *, past_only: bool = False
     given) not after today."""
     if day is None:
         return None
-    if day < EARLIEST:
-        return "too_early"
-    if day > (today if past_only else today + AHEAD):
-        return "too_late"
-    return None
+    found = dates.out_of_range(day, earliest=EARLIEST,
+                               latest=today if past_only else today + AHEAD)
+    return str(found) if found is not None else None

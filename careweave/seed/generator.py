@@ -27,8 +27,8 @@ from django.db import connection, transaction
 from django.db.models import AutoField, JSONField, Model
 from django.utils import timezone
 
-from careweave.access import policy
-from careweave.access.models import CareTeamMember, Consent
+from careweave.access import policy, sharing
+from careweave.access.models import CareTeamMember, Consent, Sharing
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import _LOCK_BASE, CHAINS, GENESIS, chain_for, event_digest
 from careweave.core.registry import registry
@@ -250,6 +250,7 @@ class _Batch:
         self.consents: list[Consent] = []
         self.consent_orgs: list[tuple[uuid.UUID, uuid.UUID]] = []
         self.related: list[RelatedPerson] = []
+        self.sharing: list[Sharing] = []
         self.events: list[_PendingEvent] = []
         for _ in range(size):
             self._person()
@@ -345,6 +346,10 @@ class _Batch:
             ))
 
         consent_facts = self._consents(p, uk, team_orgs, registrar, created)
+        self.sharing += sharing.rows_for(
+            person_id=p.pk, country=country, registered_by_id=registered.pk,
+            team=[(org.pk, start, None) for org in team_orgs], consents=consent_facts,
+            now=self.now)
 
         for _ in range(rng.choice((0, 0, 1, 1, 1, 2))):
             rel, nok, carer = rng.choice(RELATIONSHIPS)
@@ -553,6 +558,7 @@ def _write_batch(b: _Batch) -> dict[str, int]:
         _insert(Consent, b.consents)
         _insert(through, [through(consent_id=c, organisation_id=o) for c, o in b.consent_orgs])
         _insert(RelatedPerson, b.related)
+        _insert(Sharing, b.sharing)
         events = list(b.audit_events(_chain_heads()))
         _insert(AuditEvent, events)
         timeline = list(b.timeline())

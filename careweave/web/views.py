@@ -7,7 +7,6 @@ Every view carries one route marker from careweave.core.routes.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import io
 from typing import Any
 
@@ -19,7 +18,6 @@ from django.contrib.auth import logout as auth_logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,10 +27,12 @@ from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
 from careweave.core.context import Actor
 from careweave.core.db import atomic
+from careweave.core.lockout import begin_attempt
 from careweave.core.models import LoginFailure
 from careweave.core.routes import login_only, needs_second_factor, public
 from careweave.orgs.middleware import SESSION_MEMBERSHIP, memberships_for
 from careweave.web.forms import LoginForm, MembershipForm, TokenForm
+from careweave.web.navigation import landing_url
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -54,20 +54,13 @@ def _after_login(request: HttpRequest) -> str:
         options = memberships_for(request.user)
         if len(options) != 1:
             return reverse("web:choose_membership")
-    return reverse("people:caseload")
-
-
-def _locked_out(username: str) -> bool:
-    conf = settings.CAREWEAVE
-    since = timezone.now() - dt.timedelta(minutes=conf["LOGIN_LOCKOUT_MINUTES"])
-    failures = LoginFailure.objects.filter(username=username.lower(), at__gte=since).count()
-    return failures >= conf["LOGIN_MAX_FAILURES"]
+    return landing_url(getattr(request, "actor", None))
 
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("people:caseload")
+        return redirect(landing_url(getattr(request, "actor", None)))
     return redirect("web:login")
 
 
@@ -81,7 +74,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
             username = form.cleaned_data["username"].strip()
             key = username.lower()
             ip = request.META.get("REMOTE_ADDR") or None
-            if _locked_out(key):
+            # Reserve this attempt's password check first (atomic per username), so that
+            # parallel attempts cannot get more checks than the limit (core.lockout).
+            if not begin_attempt(key, ip=ip):
+                with atomic():
+                    audit_record(actor=None, action=AuditEvent.Action.LOGIN_FAILED,
+                                 outcome=AuditEvent.Outcome.DENIED, username=key[:150],
+                                 detail={"locked": True})
                 form.add_error(None, _(
                     "Too many failed attempts. Wait %(minutes)d minutes and try again, or "
                     "ask your administrator to unlock your account."
@@ -91,8 +90,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 user = authenticate(request, username=username,
                                     password=form.cleaned_data["password"])
                 if user is None:
+                    # The reservation stays on record as the failure.
                     with atomic():
-                        LoginFailure.objects.create(username=key, at=timezone.now(), ip=ip)
                         audit_record(actor=None, action=AuditEvent.Action.LOGIN_FAILED,
                                      outcome=AuditEvent.Outcome.DENIED, username=key[:150])
                     form.add_error(None, _("The username or password is not right."))
@@ -213,7 +212,7 @@ def choose_membership(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         request.session[SESSION_MEMBERSHIP] = form.cleaned_data["membership"]
         request.session.cycle_key()
-        return redirect(_safe_next(request, reverse("people:caseload")))
+        return redirect(_safe_next(request, reverse("web:home")))
     current = request.session.get(SESSION_MEMBERSHIP)
     if current and not form.is_bound:
         form.initial["membership"] = current

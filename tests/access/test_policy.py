@@ -153,7 +153,7 @@ PROFESSIONALS = CARE - {"care_worker"}
 ROLES = sorted(CARE | {"privacy_lead", "analyst", "admin", "data_quality"})
 
 EXPECTED: dict[Action, dict[str, set[str]]] = {
-    Action.READ: {"R": CARE, "T": CARE, "B": CARE},
+    Action.READ: {"R": CARE | {"data_quality"}, "T": CARE, "B": CARE},
     Action.CHANGE_DEMOGRAPHICS: {"R": CARE, "T": CARE, "B": set()},
     Action.CHANGE_IDENTITY: {"R": PROFESSIONALS, "T": set(), "B": set()},
     Action.TRANSFER_REGISTRATION: {"R": PROFESSIONALS, "T": set(), "B": set()},
@@ -162,7 +162,7 @@ EXPECTED: dict[Action, dict[str, set[str]]] = {
     Action.END_CARE_TEAM_PLACE: {"R": PROFESSIONALS, "T": set(), "B": set()},
     Action.RECORD_CONSENT: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
     Action.DECIDE_JOIN_REQUEST: {"R": PROFESSIONALS, "T": set(), "B": set()},
-    Action.MERGE_RECORDS: {"R": {"coordinator"}, "T": set(), "B": set()},
+    Action.MERGE_RECORDS: {"R": {"coordinator", "data_quality"}, "T": set(), "B": set()},
     Action.CHANGE_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
     Action.AGREE_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
     Action.UPDATE_ACTION_STATUS: {"R": CARE, "T": CARE, "B": set()},
@@ -209,3 +209,52 @@ def test_permitted_lists_exactly_the_allowed_actions() -> None:
             the_facts = facts_for_relation(relation, role)
             assert permitted(the_facts, NOW) == {
                 a for a in Action if decide(the_facts, a, NOW).allowed}
+
+
+# -- the sharing summary's intervals ------------------------------------------------------------
+
+
+def test_visibility_intervals_follow_consents_and_team_dates() -> None:
+    from careweave.access.policy import BEGINNING, visibility_intervals
+
+    tomorrow, next_week = NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=7)
+    future = (consent("permit", (ME,), valid_from=tomorrow, valid_to=next_week),)
+    # Sweden: visible only while the consent is in force, from tomorrow until next week
+    assert visibility_intervals(country="SE", organisation_id=ME, registered_by_id=HOME,
+                                team=[(PAST, None)], consents=future,
+                                now=NOW) == [(tomorrow, next_week)]
+    # UK: implied consent while on the care team, until the place ends
+    assert visibility_intervals(country="GB", organisation_id=ME, registered_by_id=HOME,
+                                team=[(PAST, next_week)], consents=(),
+                                now=NOW) == [(BEGINNING, next_week)]
+    # an objection from tomorrow interrupts it
+    objection = (consent("deny", (ME,), valid_from=tomorrow),)
+    assert visibility_intervals(country="GB", organisation_id=ME, registered_by_id=HOME,
+                                team=[(PAST, None)], consents=objection,
+                                now=NOW) == [(BEGINNING, tomorrow)]
+    # not on the team: never
+    assert visibility_intervals(country="GB", organisation_id=ME, registered_by_id=HOME,
+                                team=[], consents=(), now=NOW) == []
+
+
+@pytest.mark.parametrize("country", ["GB", "SE"])
+def test_visibility_intervals_agree_with_the_read_rule_at_every_moment(country: str) -> None:
+    """The summary is the read rule sampled at its change points: check it against the rule
+    itself at many moments (hypothesis would find the same; a grid is enough here)."""
+    from careweave.access.policy import read_decision, visibility_intervals
+
+    day = dt.timedelta(days=1)
+    consents = (consent("permit", (ME,), valid_from=NOW + 2 * day, valid_to=NOW + 9 * day),
+                consent("deny", (ME,), valid_from=NOW + 5 * day, valid_to=NOW + 6 * day),
+                coordination("permit", valid_from=NOW + 8 * day))
+    team = [(NOW - day, NOW + 3 * day), (NOW + 4 * day, None)]
+    intervals = visibility_intervals(country=country, organisation_id=ME, registered_by_id=HOME,
+                                     team=team, consents=consents, now=NOW)
+    for hours in range(0, 12 * 24, 7):
+        moment = NOW + dt.timedelta(hours=hours)
+        in_team = any(s <= moment and (e is None or moment < e) for s, e in team)
+        expected = read_decision(Facts(country=country, role="clinician", organisation_id=ME,
+                                       registered_by_id=HOME, in_care_team=in_team,
+                                       consents=consents), moment).allowed
+        listed = any(s <= moment and (e is None or moment < e) for s, e in intervals)
+        assert listed == expected, (country, moment)

@@ -75,8 +75,12 @@ def test_two_memberships_choose_one(demo, client: Client) -> None:  # noqa: ANN0
     other = Membership.objects.exclude(user__username="privacy.uk").first()
     assert client.post("/acting-as/", {"membership": str(other.pk)}).status_code == 400
     mine = Membership.objects.filter(user__username="privacy.uk").first()
-    assert client.post("/acting-as/", {"membership": str(mine.pk)}).status_code == 302
-    assert client.get("/caseload/").status_code == 200
+    response = client.post("/acting-as/", {"membership": str(mine.pk)})
+    assert response.status_code == 302 and response["Location"] == "/"
+    # A privacy lead lands on the audit log; they have no caseload.
+    assert client.get("/")["Location"] == "/audit/"
+    assert client.get("/audit/").status_code == 200
+    assert client.get("/caseload/").status_code == 404
 
 
 def test_staff_without_exemption_must_set_up_and_use_totp(demo, client: Client) -> None:  # noqa: ANN001

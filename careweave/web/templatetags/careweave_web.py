@@ -25,6 +25,14 @@ def membership_count(context: template.Context, user: Any) -> int:
     return len(memberships_for(user))
 
 
+@register.simple_tag
+def role_menu(actor: Any) -> list[Any]:
+    """The header menu for the role the user acts in (careweave.web.navigation)."""
+    from careweave.web.navigation import menu_for
+
+    return menu_for(actor)
+
+
 @register.simple_tag(takes_context=True)
 def nav_item(context: template.Context, url: str, text: str) -> str:
     """One service-navigation item, marked current when it is the page being shown."""

@@ -26,9 +26,12 @@ class Command(BaseCommand):
         for username, first, last, roles in STAFF:
             where = "; ".join(f"{role.label}, {names[org]}" for org, role, _t in roles)
             self.stdout.write(f"  {username:<12} {first} {last}: {where}")
-        self.stdout.write("  admin        superuser for management commands (no access to records)")
+        self.stdout.write("  admin        Ada Admin: superuser and platform administrator, Riverside "
+                          "Surgery (organisations, areas, /admin/; no access to records)")
         self.stdout.write("")
         self.stdout.write("Try: gp.uk sees Arthur Penrose and Maya Okafor; sw.uk sees Arthur but not "
                           "Maya (she opted out of sharing with social care); outsider.uk sees "
                           "nobody until emergency access.")
+        self.stdout.write("orgadmin.uk and orgadmin.se invite staff (the invitation e-mails are "
+                          "printed on the server's console) and set their roles.")
         self.stdout.write("Two-factor authentication is off for these demo accounts only.")
