@@ -67,7 +67,7 @@ def restore(survivor_id: uuid.UUID, merged_id: uuid.UUID, moved: list[Any]) -> i
 
 
 def register() -> None:
-    registry.merge_handler(MergeHandler(key="plans.plans",
+    registry.merge_handler(MergeHandler(key="plans.rows",
                                         label=gettext_lazy("Plans and the crisis plan"),
                                         move=move, restore=restore, check=conflicts, order=60,
                                         app="plans"))
