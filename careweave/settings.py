@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "careweave.audit",
     "careweave.plans",
     "careweave.insights",
+    "careweave.notes",
+    "careweave.medicines",
     "careweave.web",
     "careweave.api",
     "careweave.demo",
@@ -158,6 +160,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # guesses is expensive (the caseload's visibility checks) and saves nothing.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = (options.get("options", "") + " -c jit=off").strip()
+    # Server-side parameters, so that psycopg prepares a statement it has run a few times
+    # on a connection: the hot reads are the same few statements every time, and planning
+    # them cost more than running them (bench/README.md). Off with CAREWEAVE_DB_PREPARE=0.
+    if env_flag("CAREWEAVE_DB_PREPARE", default=True):
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 3)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -223,6 +231,8 @@ WHITENOISE_USE_FINDERS = True
 # into memory is the same, so nothing larger is ever parsed.
 MAX_BODY_BYTES = env_int("CAREWEAVE_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+# Uploaded attachments (stored by content hash, served only through gated views: no MEDIA_URL).
+MEDIA_ROOT = Path(os.environ.get("CAREWEAVE_MEDIA_ROOT", Path.cwd() / "media"))
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 TASKS = {
@@ -278,4 +288,12 @@ CAREWEAVE = {
     "MAX_BODY_BYTES": MAX_BODY_BYTES,
     # A staff invitation link works once, for this many days.
     "INVITATION_DAYS": env_int("CAREWEAVE_INVITATION_DAYS", 7, minimum=1),
+    # Case-note attachments: the largest file accepted (bytes). A multipart upload may be
+    # this much larger than MAX_BODY_BYTES (careweave.core.middleware.body_limit).
+    "ATTACHMENT_MAX_BYTES": env_int("CAREWEAVE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024,
+                                    minimum=1024),
 }
+# The virus-scan hook for attachments: a dotted path to a callable (careweave/notes/storage.py
+# says what it gets and returns). The default accepts every file.
+CAREWEAVE_ATTACHMENT_SCANNER = os.environ.get("CAREWEAVE_ATTACHMENT_SCANNER",
+                                              "careweave.notes.storage.no_scan")

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("careweave.insights.urls")),
     path("admin/", (guard_patterns(admin_site.get_urls(), superuser_required), "admin",
                     admin_site.name)),
+    path("", include("careweave.notes.urls")),
+    path("", include("careweave.medicines.urls")),
     path("", include("careweave.plans.urls")),
     path("api/v1/", include("careweave.api.urls")),
     path("", include("careweave.api.health_urls")),

@@ -187,10 +187,20 @@ class Sharing(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField(null=True, blank=True)
+    # The person's search and sort keys, copied here (and kept by the people services) so
+    # that a caseload page is one ordered index range and a name search one index probe,
+    # per organisation, at any number of people.
+    sort_name = models.CharField(max_length=210, default="")
+    sort_name_sv = models.CharField(max_length=400, default="")
+    search_name = models.CharField(max_length=210, default="")
 
     class Meta:
         indexes = [
             models.Index(fields=["person", "organisation", "valid_from"],
                          name="sharing_person_org_idx"),
             models.Index(fields=["organisation", "person"], name="sharing_org_person_idx"),
+            models.Index(fields=["organisation", "sort_name", "person"],
+                         name="sharing_caseload_idx"),
+            models.Index(fields=["organisation", "sort_name_sv", "person"],
+                         name="sharing_caseload_sv_idx"),
         ]

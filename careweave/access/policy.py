@@ -54,6 +54,10 @@ BREAK_GLASS_ROLES = frozenset({"clinician", "nurse", "social_worker"})
 PROFESSIONAL_ROLES = frozenset({"clinician", "nurse", "social_worker", "coordinator"})
 # Roles that look after the quality of the records (duplicates and merges).
 DATA_QUALITY_ROLES = frozenset({"data_quality", "coordinator"})
+# Roles that prescribe or manage medicines (change the shared list).
+MEDICINE_ROLES = frozenset({"clinician", "nurse"})
+# The role that confirms the shared medicines list in reconciliation.
+RECONCILING_ROLES = frozenset({"clinician"})
 
 
 class Action(StrEnum):
@@ -69,6 +73,13 @@ class Action(StrEnum):
     RECORD_CONSENT = "record_consent"  # record or withdraw a consent or an objection
     DECIDE_JOIN_REQUEST = "decide_join_request"
     MERGE_RECORDS = "merge_records"
+    # notes: warnings on the record, case notes (and amendments, attachments), contacts
+    RECORD_WARNING = "record_warning"  # raise, review or end a warning
+    WRITE_NOTE = "write_note"  # record a case note, amend one's own, attach files
+    CHANGE_TEAM_CONTACTS = "change_team_contacts"  # phones, hours, key worker, lead
+    # medicines: the shared list and its reconciliation
+    CHANGE_MEDICINES = "change_medicines"  # add, change, stop a medicine
+    RECONCILE_MEDICINES = "reconcile_medicines"  # confirm the list as reviewed
     # plans (careweave.plans): the co-produced plan and the crisis plan
     CHANGE_PLAN = "change_plan"  # create, change or close a plan, its goals and actions
     AGREE_PLAN = "agree_plan"  # record the person's agreement, or one's organisation's
@@ -151,6 +162,20 @@ POLICY: dict[Action, Rule] = {
                                      "professionals of the registering organisation only"),
     Action.MERGE_RECORDS: Rule(DATA_QUALITY_ROLES, _REGISTERING,
                                "data-quality roles of the organisation registering both records"),
+    Action.RECORD_WARNING: Rule(CARE_ROLES, _TEAM,
+                                "care roles of the registering or a care-team organisation "
+                                "(a care worker may warn of a key safe or a risk)"),
+    Action.WRITE_NOTE: Rule(CARE_ROLES, _TEAM,
+                            "care roles of the registering or a care-team organisation"),
+    Action.CHANGE_TEAM_CONTACTS: Rule(PROFESSIONAL_ROLES, _TEAM,
+                                      "professionals of the registering or a care-team "
+                                      "organisation (their own organisation's contacts)"),
+    Action.CHANGE_MEDICINES: Rule(MEDICINE_ROLES, _TEAM,
+                                  "clinicians and nurses of the registering or a care-team "
+                                  "organisation"),
+    Action.RECONCILE_MEDICINES: Rule(RECONCILING_ROLES, _TEAM,
+                                     "clinicians of the registering or a care-team "
+                                     "organisation"),
     Action.CHANGE_PLAN: Rule(PROFESSIONAL_ROLES, _TEAM,
                              "professionals of the registering or a care-team organisation"),
     Action.AGREE_PLAN: Rule(PROFESSIONAL_ROLES, _TEAM,

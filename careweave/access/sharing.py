@@ -34,11 +34,13 @@ def rows_for(
     team: Iterable[tuple[Any, dt.date, dt.date | None]],
     consents: Sequence[policy.ConsentFact],
     now: dt.datetime,
+    names: tuple[str, str, str] = ("", "", ""),
     model: Any = Sharing,
 ) -> list[Any]:
     """Unsaved Sharing rows for one person. ``team``: (organisation id, start date, end
     date) of every care-team place; ``consents``: the person's consents as policy facts
-    (with the ids of the organisations each names, as strings)."""
+    (with the ids of the organisations each names, as strings); ``names``: the person's
+    sort_name, sort_name_sv and search_name, copied onto each row."""
     places: dict[str, list[tuple[dt.datetime, dt.datetime | None]]] = {}
     for org_id, start, end in team:
         places.setdefault(str(org_id), []).append(
@@ -49,7 +51,8 @@ def rows_for(
                 country=country, organisation_id=org_id, registered_by_id=str(registered_by_id),
                 team=intervals, consents=consents, now=now):
             rows.append(model(person_id=person_id, organisation_id=uuid.UUID(org_id),
-                              valid_from=start, valid_until=end))
+                              valid_from=start, valid_until=end, sort_name=names[0],
+                              sort_name_sv=names[1], search_name=names[2]))
     return rows
 
 
@@ -64,8 +67,10 @@ def recompute(person_ids: Iterable[uuid.UUID], *, now: dt.datetime | None = None
     now = now or timezone.now()
     m = models or {"Person": Person, "CareTeamMember": CareTeamMember, "Consent": Consent,
                    "Sharing": Sharing}
-    people = {p: (c, r) for p, c, r in m["Person"].objects.filter(pk__in=ids).values_list(
-        "pk", "country", "registered_by_id")}
+    people = {p: (c, r, (n, sv, q)) for p, c, r, n, sv, q in
+              m["Person"].objects.filter(pk__in=ids).values_list(
+                  "pk", "country", "registered_by_id", "sort_name", "sort_name_sv",
+                  "search_name")}
     team: dict[uuid.UUID, list[tuple[Any, dt.date, dt.date | None]]] = {}
     for pid, org, start, end in m["CareTeamMember"].objects.filter(person_id__in=ids).values_list(
             "person_id", "organisation_id", "start_date", "end_date"):
@@ -82,13 +87,14 @@ def recompute(person_ids: Iterable[uuid.UUID], *, now: dt.datetime | None = None
     for pid in ids:
         if pid not in people:
             continue
-        country, registered_by = people[pid]
+        country, registered_by, names = people[pid]
         facts = [policy.ConsentFact(decision=d, purpose=p, covers_all=a,
                                     organisation_ids=frozenset(orgs), valid_from=f,
                                     valid_to=t, withdrawn_at=w)
                  for (d, p, a, f, t, w), orgs in consents.get(pid, {}).values()]
         rows += rows_for(person_id=pid, country=country, registered_by_id=registered_by,
-                         team=team.get(pid, []), consents=facts, now=now, model=m["Sharing"])
+                         team=team.get(pid, []), consents=facts, now=now, names=names,
+                         model=m["Sharing"])
     m["Sharing"].objects.filter(person_id__in=ids).delete()
     m["Sharing"].objects.bulk_create(rows, batch_size=2000)
     return len(rows)
@@ -102,3 +108,14 @@ def recompute_everyone(*, batch: int = 2000, models: dict[str, Any] | None = Non
     for i in range(0, len(ids), batch):
         written += recompute(ids[i:i + batch], models=models)
     return written
+
+
+def rename(person: Person) -> None:
+    """The person's keys changed (a new name): copy them onto their sharing rows."""
+    Sharing.objects.filter(person_id=person.pk).update(
+        sort_name=person.sort_name, sort_name_sv=person.sort_name_sv,
+        search_name=person.search_name)
+
+
+def names_of(person: Person) -> tuple[str, str, str]:
+    return (person.sort_name, person.sort_name_sv, person.search_name)

@@ -31,7 +31,7 @@ class BodyLimitMiddleware:
             size = declared_body_size(request)
         except MalformedContentLength:
             return problem(request, 400, detail=_("Content-Length must be a number of bytes."))
-        limit = body_limit()
+        limit = body_limit(request)
         if size > limit:
             return too_large(request, limit)
         return self.get_response(request)

@@ -68,3 +68,14 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("The audit log is append-only: events cannot be deleted.")
+
+
+class ChainHead(models.Model):
+    """The newest event of each hash chain (its sequence number and hash). Writers take
+    the chain's next number by updating this row, which also serialises them per chain
+    (the row lock lasts until commit), and ``audit verify`` checks that every chain still
+    ends where its head says: removing the newest events of a chain is detected too."""
+
+    chain = models.PositiveSmallIntegerField(primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)

@@ -14,12 +14,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from careweave.audit.models import AuditEvent
+from careweave.audit.models import AuditEvent, ChainHead
+from careweave.core import rawsql
 from careweave.core.context import Actor, current_request
 
 CHAINS = 64
 GENESIS = "0" * 64
-_LOCK_BASE = 0x43570000  # "CW": advisory lock keys for the audit chains
 
 
 def chain_for(person_id: uuid.UUID | None, user_id: int | None) -> int:
@@ -88,42 +88,80 @@ def audit_record(
     membership = actor.membership if actor else None
     user_id = user.pk if user is not None and user.pk else None
     chain = chain_for(person_id, user_id)
+    event = AuditEvent(
+        chain=chain,
+        at=timezone.now(),
+        user_id=user_id,
+        username=username or (user.get_username() if user is not None and user_id else ""),
+        membership_id=membership.pk if membership else None,
+        organisation_id=membership.organisation_id if membership else None,
+        organisation_name=membership.organisation.name if membership else "",
+        role=membership.role if membership else "",
+        action=action,
+        outcome=outcome,
+        person_id=person_id,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        purpose=purpose,
+        legal_basis=legal_basis,
+        channel=ctx.channel,
+        request_id=ctx.request_id,
+        detail=detail or {},
+    )
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_BASE + chain])
-        last = (
-            AuditEvent.objects.filter(chain=chain)
-            .order_by("-seq")
-            .values_list("seq", "hash")
-            .first()
-        )
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        event = AuditEvent(
-            chain=chain,
-            seq=seq,
-            prev_hash=prev,
-            at=timezone.now(),
-            user_id=user_id,
-            username=username or (user.get_username() if user is not None and user_id else ""),
-            membership_id=membership.pk if membership else None,
-            organisation_id=membership.organisation_id if membership else None,
-            organisation_name=membership.organisation.name if membership else "",
-            role=membership.role if membership else "",
-            action=action,
-            outcome=outcome,
-            person_id=person_id,
-            object_type=object_type,
-            object_id=str(object_id)[:64],
-            purpose=purpose,
-            legal_basis=legal_basis,
-            channel=ctx.channel,
-            request_id=ctx.request_id,
-            detail=detail or {},
-        )
+        event.seq, event.prev_hash = _next_in_chain(chain)
         event.hash = event_digest(event)
-        event.save(force_insert=True)
+        _append(event)
     return event
+
+
+# The chain's next number and the previous hash, taking the head row's lock until commit.
+_NEXT = "UPDATE {head} SET seq = seq + 1 WHERE chain = %s RETURNING seq, hash"
+_START = "INSERT INTO {head} (chain, seq, hash) VALUES (%s, 0, %s) ON CONFLICT DO NOTHING"
+
+
+_PEEK = "SELECT seq + 1, hash FROM {head} WHERE chain = %s"
+
+
+def _next_in_chain(chain: int) -> tuple[int, str]:
+    head = rawsql.table(ChainHead)
+    # On SQLite every writer already holds the database's write lock (BEGIN IMMEDIATE), and
+    # a trigger moves the head as the event is inserted; PostgreSQL takes the row's lock.
+    step = _NEXT if connection.vendor == "postgresql" else _PEEK
+    with connection.cursor() as cursor:
+        cursor.execute(step.format(head=head), [chain])
+        row = cursor.fetchone()
+        if row is None:  # a database whose heads were emptied (tests flush every table)
+            cursor.execute(_START.format(head=head), [chain, GENESIS])
+            cursor.execute(step.format(head=head), [chain])
+            row = cursor.fetchone()
+    seq, prev = row
+    if seq == 1:
+        prev = GENESIS
+    return int(seq), str(prev)
+
+
+def _append(event: AuditEvent) -> None:
+    """INSERT the event and move the chain's head hash to it, in one statement: a
+    data-modifying WITH on PostgreSQL, a trigger on SQLite."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    cols = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    marks = ", ".join(["%s"] * len(fields))
+    table, head = rawsql.table(AuditEvent), rawsql.table(ChainHead)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH e AS (INSERT INTO {table} ({cols}) VALUES ({marks}) RETURNING id) "
+                f"UPDATE {head} SET hash = %s WHERE chain = %s RETURNING (SELECT id FROM e)",
+                [*values, event.hash, event.chain])
+            event.pk = cursor.fetchone()[0]
+        else:  # the trigger of migration 0006 moves the head
+            cursor.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks}) RETURNING id",
+                           values)
+            event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 def audit_after_rollback(exc: Exception, **event: Any) -> Exception:
@@ -158,6 +196,7 @@ def audit_verify(*, chunk_size: int = 5000) -> tuple[int, list[ChainProblem]]:
     current_chain = -1
     expected_seq = 1
     prev = GENESIS
+    tails: dict[int, tuple[int, str]] = {}
     for event in AuditEvent.objects.order_by("chain", "seq").iterator(chunk_size=chunk_size):
         if event.chain != current_chain:
             current_chain, expected_seq, prev = event.chain, 1, GENESIS
@@ -173,4 +212,11 @@ def audit_verify(*, chunk_size: int = 5000) -> tuple[int, list[ChainProblem]]:
             problems.append(ChainProblem(event.chain, event.seq, event.id, "content altered"))
         expected_seq = event.seq + 1
         prev = event.hash
+        tails[event.chain] = (event.seq, event.hash)
+    # Every chain must end where its head says: newest events removed are a problem too.
+    for chain, seq, head_hash in ChainHead.objects.values_list("chain", "seq", "hash"):
+        if tails.get(chain, (0, GENESIS)) != (seq, head_hash if seq else GENESIS):
+            problems.append(ChainProblem(chain, seq, None,
+                                         f"chain ends at seq {tails.get(chain, (0, ''))[0]}, "
+                                         f"its head says {seq}"))
     return checked, problems

@@ -8,6 +8,7 @@ domain routers import only this module, so that their dependencies point inward.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import types
 import uuid
@@ -15,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
-from django.http import HttpRequest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from ninja import Schema
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
@@ -195,3 +197,14 @@ def only_for(allows: Callable[[Actor], bool], *, object_type: str,
 
 def restriction_of(view: Callable[..., Any]) -> Restriction | None:
     return getattr(view, RESTRICTION_ATTR, None)
+
+
+class JsonAnswer(HttpResponse):
+    """A 200 whose body the serializer already shaped exactly as the operation's documented
+    schema: written out directly, without django-ninja validating it again. For the hot
+    reads only; the schemathesis tests check these answers against the schema."""
+
+    def __init__(self, data: Any, *, status: int = 200) -> None:
+        super().__init__(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False,
+                                    separators=(",", ":")),
+                         content_type="application/json; charset=utf-8", status=status)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -88,10 +89,50 @@ def declared_body_size(request: HttpRequest) -> int:
     return int(raw)
 
 
-def body_limit() -> int:
+# What a multipart upload carries besides its file (the form's other fields, boundaries).
+UPLOAD_OVERHEAD = 256 * 1024
+
+
+def body_limit(request: HttpRequest | None = None) -> int:
+    """The largest body accepted: ``CAREWEAVE["MAX_BODY_BYTES"]``, except a multipart upload
+    to a view marked ``@accepts_files`` (careweave.core.routes), which may be as large as the
+    largest attachment (``CAREWEAVE["ATTACHMENT_MAX_BYTES"]``) and its form. Django still
+    reads at most DATA_UPLOAD_MAX_MEMORY_SIZE of the form's other fields into memory, and
+    spools files to disk."""
     from django.conf import settings
 
-    return int(settings.CAREWEAVE["MAX_BODY_BYTES"])
+    limit = int(settings.CAREWEAVE["MAX_BODY_BYTES"])
+    if request is not None and str(request.META.get("CONTENT_TYPE", "")).lower().startswith(
+            "multipart/form-data") and takes_files(request):
+        limit = max(limit, int(settings.CAREWEAVE.get("ATTACHMENT_MAX_BYTES", 0))
+                    + UPLOAD_OVERHEAD)
+    return limit
+
+
+def takes_files(request: HttpRequest) -> bool:
+    """Is the view this request goes to marked ``@accepts_files`` (a page, or an API
+    operation of the path)?"""
+    from django.urls import Resolver404, resolve
+
+    from careweave.core.routes import FILES_ATTR
+
+    try:
+        func: Any = resolve(request.path_info).func
+    except Resolver404:
+        return False
+    if getattr(func, FILES_ATTR, False):
+        return True
+    # An API path: ninja's view (under our 405 wrapper) closes over the path's PathView,
+    # whose operations hold the functions the routers decorated.
+    view = getattr(func, "__wrapped__", func)
+    for cell in getattr(view, "__closure__", None) or ():
+        try:
+            operations = getattr(cell.cell_contents, "operations", None)
+        except ValueError:  # an empty cell
+            continue
+        if operations and any(getattr(op.view_func, FILES_ATTR, False) for op in operations):
+            return True
+    return False
 
 
 def is_api_request(request: HttpRequest) -> bool:

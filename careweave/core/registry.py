@@ -10,12 +10,15 @@ An app contributes, from its ``AppConfig.ready()``:
 - **timeline entry kinds** (:class:`TimelineKind`): how an entry of the person's timeline
   reads, and who may see entries of that kind. Entries are domain events written by the
   app's services (``careweave.people.timeline.timeline_add``), never the audit log;
-- **person banners** (:class:`PersonBanner`): a warning shown *first* on the person's
-  pages, above their name and every panel (a crisis being recorded, a safety warning), to
-  whoever the gate lets read the record. A loader returns the banner's context, or
-  ``None`` when there is nothing to warn about (the usual case: keep it to one query);
 - **caseload flags** (:class:`CaseloadFlag`): a short tag beside a person on the caseload
   ("Safety flag", "Review overdue"), loaded for a whole page at once;
+- **person banners** (:class:`PersonBanner`): what must be seen before anything else on
+  *every* page about the person (active warnings, a crisis plan), above the page's own
+  content. ``base.html`` renders them for any page whose context has a ``person``
+  (``{% person_banners %}`` in ``careweave.web.templatetags.careweave_web``), after asking
+  the gate: a loader runs only for an actor who may read the person, gets the actor, the
+  person and the gate's decision like a panel's, runs a fixed number of queries and
+  returns its template's context, or ``None`` to show nothing;
 - **merge handlers** (:class:`MergeHandler`): when a data-quality review merges record B
   into record A, each app moves its own person-keyed rows from B to A and says exactly
   which ones moved; an unmerge gives that list back so the app can put them back;
@@ -65,23 +68,6 @@ class Panel:
 
 
 @dataclass(frozen=True)
-class PersonBanner:
-    """A warning shown first on the person's pages (before their name and the panels).
-
-    ``load(actor, person, decision)`` returns the template's context, or ``None`` for no
-    banner; it runs on every person page, so it should cost one indexed query at most when
-    there is nothing to show. The template is rendered with the context plus ``person``,
-    ``decision`` and ``banner``; it should be a GOV.UK notification banner or warning with
-    its own heading, so that screen-reader users meet it first too."""
-
-    key: str
-    template: str
-    load: PanelLoader
-    order: int = 100
-    app: str = ""
-
-
-@dataclass(frozen=True)
 class TimelineKind:
     key: str  # stored on each entry: "<app>.<event>", e.g. "access.consent_withdrawn"
     label: Any  # for the kind filter, e.g. _("Consent withdrawn")
@@ -98,6 +84,15 @@ class CaseloadFlag:
     load: FlagLoader  # (actor, people on the page) -> {person pk: text of the tag}
     colour: str = "red"  # a GOV.UK tag colour
     order: int = 100
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class PersonBanner:
+    key: str
+    template: str  # rendered with the loader's context plus person, decision and banner
+    load: PanelLoader  # (actor, person, decision) -> context, or None for no banner
+    order: int = 100  # lower first
     app: str = ""
 
 
@@ -166,7 +161,6 @@ class Registry:
 
     def person_banner(self, banner: PersonBanner) -> PersonBanner:
         return self._add(self._banners, banner)
-
     def merge_handler(self, handler: MergeHandler) -> MergeHandler:
         return self._add(self._merge_handlers, handler)
 
@@ -177,13 +171,13 @@ class Registry:
         return self._add(self._seed, step)
 
     @contextlib.contextmanager
-    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag | MergeHandler
-                    | PersonBanner,
+    def temporarily(self, *items: Panel | TimelineKind | CaseloadFlag | PersonBanner
+                    | MergeHandler,
                     ) -> Iterator[None]:
         """Register ``items`` for the length of a ``with`` block (for tests)."""
         tables: dict[type, dict[str, Any]] = {
             Panel: self._panels, TimelineKind: self._kinds, CaseloadFlag: self._flags,
-            MergeHandler: self._merge_handlers, PersonBanner: self._banners}
+            PersonBanner: self._banners, MergeHandler: self._merge_handlers}
         added: list[tuple[dict[str, Any], str]] = []
         try:
             for item in items:
@@ -211,7 +205,6 @@ class Registry:
 
     def person_banners(self) -> list[PersonBanner]:
         return sorted(self._banners.values(), key=lambda b: (b.order, b.key))
-
     def merge_handlers(self) -> list[MergeHandler]:
         return sorted(self._merge_handlers.values(), key=lambda h: (h.order, h.key))
 

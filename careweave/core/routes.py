@@ -92,6 +92,18 @@ def login_only(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+FILES_ATTR = "careweave_accepts_files"
+
+
+def accepts_files(view: F) -> F:
+    """The view takes file uploads (a case note's attachment): a multipart body to it may be
+    as large as the largest attachment allows (``careweave.core.middleware.body_limit``);
+    every other body keeps ``CAREWEAVE_MAX_BODY_BYTES``. Put it outermost, or on the API
+    operation's function."""
+    setattr(view, FILES_ATTR, True)
+    return view
+
+
 staff_required = _protect(STAFF)
 gated = _protect(GATED)
 

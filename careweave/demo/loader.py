@@ -19,8 +19,8 @@ from careweave.access.backfill import backfill, live_models
 from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent, Sharing
 from careweave.access.policy import CARE_ROLES
 from careweave.access.sharing import recompute_everyone
-from careweave.audit.models import AuditEvent
-from careweave.audit.services import audit_record
+from careweave.audit.models import AuditEvent, ChainHead
+from careweave.audit.services import GENESIS, audit_record
 from careweave.core.context import Actor
 from careweave.core.registry import registry
 from careweave.orgs.models import Area, Membership, Organisation, Role, StaffProfile
@@ -196,6 +196,7 @@ def reset_all() -> None:
             cur.execute(f"TRUNCATE {table}")
         else:
             cur.execute(f"DELETE FROM {table}")
+    ChainHead.objects.update(seq=0, hash=GENESIS)  # the chains start again
 
 
 def load_demo(*, reset: bool = False, log: Callable[[str], None] = print) -> DemoResult:

@@ -21,7 +21,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from careweave.access.gate import Basis, decide, open_person
-from careweave.core.api import ERRORS, ProblemOut, QueryIn, actor_of
+from careweave.core.api import ERRORS, JsonAnswer, ProblemOut, QueryIn, actor_of
 from careweave.core.errors import DuplicateRecord, ValidationFailed
 from careweave.core.registry import registry
 from careweave.people import selectors, services
@@ -65,10 +65,11 @@ class CaseloadQuery(QueryIn):
 
 @router.get("/people", response={200: PersonPage, **ERRORS}, url_name="person_list",
             summary="Your caseload, optionally searched")
-def list_people(request: HttpRequest, filters: Query[CaseloadQuery]) -> dict[str, Any]:
+def list_people(request: HttpRequest, filters: Query[CaseloadQuery]) -> JsonAnswer:
     page = caseload(actor=actor_of(request), q=filters.q, cursor=filters.cursor,
                     size=filters.size)
-    return {"items": [person_summary(p) for p in page.items], "next_cursor": page.next_cursor}
+    return JsonAnswer({"items": [person_summary(p) for p in page.items],
+                       "next_cursor": page.next_cursor})
 
 
 def _identifier_pairs(payload: PersonCreateIn | PersonPatchIn) -> list[tuple[str, str]]:
@@ -129,15 +130,17 @@ def create_person(request: HttpRequest, payload: PersonCreateIn,
             description="A record merged into another redirects (307) to the record kept, "
             "if you may see it; otherwise it is a 404 like any record you may not see.")
 def get_person(request: HttpRequest, person_id: uuid.UUID,
-               response: HttpResponse) -> dict[str, Any] | HttpResponse:
+               response: HttpResponse) -> HttpResponse:
     try:
         detail = person_detail(actor=actor_of(request), person_id=person_id)
     except MergedRecord as merged:
         return HttpResponseRedirect(person_url(merged.into), status=307)
     person = detail["person"]
-    response["ETag"] = person.etag
-    return person_out(person, identifiers=detail["identifiers"], network=detail["network"],
-                      basis=str(detail["decision"].basis))
+    answer = JsonAnswer(person_out(person, identifiers=detail["identifiers"],
+                                   network=detail["network"],
+                                   basis=str(detail["decision"].basis)))
+    answer["ETag"] = person.etag
+    return answer
 
 
 # One entity-tag (RFC 9110, section 8.8.3): optionally weak, then a quoted opaque tag.

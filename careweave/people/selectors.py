@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from careweave.access import policy
@@ -21,9 +23,10 @@ from careweave.access.gate import (
 from careweave.access.gate import people_visible_to as gate_people_visible_to
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
+from careweave.core import rawsql
 from careweave.core.context import Actor
 from careweave.core.db import atomic
-from careweave.core.pagination import Page, keyset_page
+from careweave.core.pagination import Page, decode_cursor, encode_cursor, keyset_page
 from careweave.core.registry import registry
 from careweave.people import duplicates, matching
 from careweave.people import identifiers as ids
@@ -83,10 +86,13 @@ def caseload(
     """
     size = max(1, min(size, 100))
     with atomic():
-        qs = _search_filter(people_visible_to(actor), q).prefetch_related(
-            Prefetch("identifiers", queryset=PersonIdentifier.objects.order_by("system"))
-        )
-        page = keyset_page(qs, fields=(sort_field(language), "id"), cursor=cursor, size=size)
+        if actor.membership is not None and actor.role in policy.CARE_ROLES:
+            page = _caseload_page(actor, q, cursor, size, sort_field(language))
+        else:  # data-quality roles and the like: the gate's rule (none for most roles)
+            qs = _search_filter(people_visible_to(actor), q).prefetch_related(
+                Prefetch("identifiers", queryset=PersonIdentifier.objects.order_by("system")))
+            page = keyset_page(qs, fields=(sort_field(language), "id"), cursor=cursor,
+                               size=size)
         if audit:
             audit_record(
                 actor=actor, action=AuditEvent.Action.SEARCH, object_type="Person",
@@ -95,6 +101,91 @@ def caseload(
                         "kind": "identifier" if ids.guess(q or "") else "name"},
             )
     return page
+
+
+def _caseload_page(actor: Actor, q: str, cursor: str | None, size: int,
+                   key: str) -> Page[Person]:
+    """One page of a care organisation's caseload, read from the sharing summary: an
+    ordered range of (organisation, sort key, person) for browsing, a trigram probe of
+    (organisation, search key) for a name search, an identifier lookup for a number. The
+    rule is the gate's (people_visible_to), kept in the summary by the services; two
+    hand-written statements (the people, then their identifiers)."""
+    from careweave.access.models import Sharing
+
+    now = timezone.now()
+    where = ["s.organisation_id = %s", "s.valid_from <= %s",
+             "(s.valid_until IS NULL OR s.valid_until > %s)"]
+    params: list[Any] = [rawsql.prep(Sharing, "organisation", actor.organisation_id),
+                         rawsql.prep(Sharing, "valid_from", now),
+                         rawsql.prep(Sharing, "valid_until", now)]
+    q = (q or "").strip()[:MAX_QUERY]
+    ident = ids.guess(q) if q else None
+    if ident is not None:
+        where.append(f"EXISTS (SELECT 1 FROM {rawsql.table(PersonIdentifier)} i WHERE "
+                     "i.person_id = s.person_id AND i.system = %s AND i.value = %s)")
+        params += [ident.system, ident.value]
+    elif q:
+        for token in search_key(q).split()[:5]:
+            where.append("s.search_name LIKE %s ESCAPE '\\'")
+            params.append("%" + _like_escape(token) + "%")
+    after = decode_cursor(cursor, 2)
+    if after is not None:
+        where.append(f"(s.{key} > %s OR (s.{key} = %s AND s.person_id > %s))")
+        try:
+            last = uuid.UUID(after[1])
+        except ValueError:
+            last = None
+        if last is None:
+            where.pop()
+        else:
+            params += [after[0], after[0], rawsql.prep(Sharing, "person", last)]
+    sql = (f"SELECT {rawsql.select_list(Person, 'p')}, s.{key} "
+           f"FROM {rawsql.table(Sharing)} s JOIN {rawsql.table(Person)} p ON p.id = s.person_id "
+           f"WHERE {' AND '.join(where)} ORDER BY s.{key}, s.person_id LIMIT %s")
+    params.append(size + 1)
+    with connection.cursor() as c:
+        c.execute(sql, params)
+        rows = c.fetchall()
+    people = []
+    for row in rows[:size]:
+        (values,), _rest = rawsql.split(row, Person)
+        person = rawsql.build(Person, values)
+        assert isinstance(person, Person)
+        people.append(person)
+    _attach_identifiers(people)
+    next_cursor = None
+    if len(rows) > size:
+        last_person = people[-1]
+        next_cursor = encode_cursor([getattr(last_person, key), str(last_person.pk)])
+    return Page(items=people, next_cursor=next_cursor)
+
+
+def _like_escape(token: str) -> str:
+    return token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _attach_identifiers(people: list[Person]) -> None:
+    """``person.identifiers.all()`` for a page of people without a query each: one
+    hand-written statement, cached as Django's prefetch would cache it."""
+    if not people:
+        return
+    marks = ", ".join(["%s"] * len(people))
+    sql = (f"SELECT {rawsql.select_list(PersonIdentifier, 'i')} "
+           f"FROM {rawsql.table(PersonIdentifier)} i WHERE i.person_id IN ({marks}) "
+           "ORDER BY i.person_id, i.system")
+    with connection.cursor() as c:
+        c.execute(sql, [rawsql.prep(PersonIdentifier, "person", p.pk) for p in people])
+        rows = c.fetchall()
+    by_person: dict[uuid.UUID, list[PersonIdentifier]] = {p.pk: [] for p in people}
+    for row in rows:
+        ident = rawsql.build(PersonIdentifier, row)
+        assert isinstance(ident, PersonIdentifier)
+        by_person[ident.person_id].append(ident)
+    for person in people:
+        cached = person.identifiers.all()
+        cached._result_cache = by_person[person.pk]  # type: ignore[attr-defined]
+        cached._prefetch_done = True  # type: ignore[attr-defined]
+        person._prefetched_objects_cache = {"identifiers": cached}  # type: ignore[attr-defined]
 
 
 def person_detail(*, actor: Actor, person_id: uuid.UUID | str) -> dict[str, Any]:

@@ -306,7 +306,7 @@ def person_create(
                 person_id=person.pk, country=person.country,
                 registered_by_id=person.registered_by_id,
                 team=[(person.registered_by_id, timezone.localdate(), None)], consents=(),
-                now=timezone.now()))
+                now=timezone.now(), names=sharing.names_of(person)))
             duplicates.store_pairs(person, found)
     except IntegrityError:
         # A concurrent create took the identifier first: same answer as above.
@@ -358,10 +358,13 @@ def person_update(
         for key, value in fields.items():
             setattr(person, key, value)
         if changed:
+            keys = sharing.names_of(person)
             person.refresh_search_fields()
             if not identity_changing:  # one new version per change, not two
                 person.version += 1
             person.save()
+            if sharing.names_of(person) != keys:  # the caseload sorts and searches by them
+                sharing.rename(person)
         audit_record(
             actor=actor, action=AuditEvent.Action.UPDATE, person_id=person.pk,
             object_type="Person", object_id=str(person.pk), purpose=decision.purpose,

@@ -97,25 +97,8 @@ def person_detail(request: HttpRequest, person_id: Any) -> HttpResponse:
         detail = selectors.person_detail(actor=actor, person_id=person_id)
     except MergedRecord as merged:
         return _to_kept_record(request, merged)
-    detail["banners"] = render_banners(request, actor, detail["person"], detail["decision"])
     detail["panels"] = render_panels(request, actor, detail["person"], detail["decision"])
     return render(request, "people/person_detail.html", detail)
-
-
-def render_banners(request: HttpRequest, actor: Any, person: Person,
-                   decision: Any) -> list[dict[str, Any]]:
-    """The registered person banners (careweave.core.registry.PersonBanner) that have
-    something to say, in order: other apps' pages about the person show them first too."""
-    shown = []
-    for banner in registry.person_banners():
-        context = banner.load(actor, person, decision)
-        if context is None:
-            continue
-        html = render_to_string(banner.template, {**context, "person": person,
-                                                  "decision": decision, "banner": banner},
-                                request=request)
-        shown.append({"key": banner.key, "html": html})
-    return shown
 
 
 def _to_kept_record(request: HttpRequest, merged: MergedRecord) -> HttpResponse:

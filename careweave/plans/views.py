@@ -28,7 +28,6 @@ from careweave.core.forms import apply_service_error
 from careweave.core.pages import actor_of as _actor
 from careweave.core.routes import gated
 from careweave.people.models import Person
-from careweave.people.views import render_banners
 from careweave.plans import comparisons, exports, forms, rules, selectors, services, states
 from careweave.plans.models import Goal, Participant, Plan, PlanAction, PlanSection, PlanType
 
@@ -118,8 +117,7 @@ def plan_list(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         plan.overdue = rules.review_overdue(plan.follow_up_date, today,  # type: ignore[attr-defined]
                                             closed=plan.closed_at is not None)
     return render(request, "plans/plan_list.html", {
-        "person": person, "decision": decision, "plans": plans,
-        "banners": render_banners(request, actor, person, decision)})
+        "person": person, "decision": decision, "plans": plans})
 
 
 @gated
@@ -221,7 +219,6 @@ def plan_detail(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID) 
         "open": plan.is_open, "today": timezone.localdate(),
         "overdue": rules.review_overdue(plan.follow_up_date, timezone.localdate(),
                                         closed=not plan.is_open),
-        "banners": render_banners(request, actor, view.person, decision),
         "version_numbers": [v.number for v in view.versions][::-1],
     })
 
@@ -764,7 +761,6 @@ def crisis_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     return render(request, "plans/crisis_detail.html", {
         "person": person, "decision": decision, "crisis": crisis,
         "contacts": list(crisis.contacts.all()) if crisis else [],
-        "banners": render_banners(request, actor, person, decision),
         "print": request.GET.get("print") == "1"})
 
 

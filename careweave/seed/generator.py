@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from careweave.access import policy, sharing
 from careweave.access.models import CareTeamMember, Consent, Sharing
-from careweave.audit.models import AuditEvent
-from careweave.audit.services import _LOCK_BASE, CHAINS, GENESIS, chain_for, event_digest
+from careweave.audit.models import AuditEvent, ChainHead
+from careweave.audit.services import CHAINS, GENESIS, chain_for, event_digest
 from careweave.core.registry import registry
 from careweave.demo import loader as demo
 from careweave.orgs.models import Area, Membership, Organisation
@@ -349,7 +349,7 @@ class _Batch:
         self.sharing += sharing.rows_for(
             person_id=p.pk, country=country, registered_by_id=registered.pk,
             team=[(org.pk, start, None) for org in team_orgs], consents=consent_facts,
-            now=self.now)
+            now=self.now, names=sharing.names_of(p))
 
         for _ in range(rng.choice((0, 0, 1, 1, 1, 2))):
             rel, nok, carer = rng.choice(RELATIONSHIPS)
@@ -503,13 +503,18 @@ class _Batch:
 
 
 def _chain_heads() -> dict[int, tuple[int, str]]:
-    heads: dict[int, tuple[int, str]] = {}
-    for chain in range(CHAINS):
-        last = (AuditEvent.objects.filter(chain=chain).order_by("-seq")
-                .values_list("seq", "hash").first())
-        if last:
-            heads[chain] = (last[0], last[1])
-    return heads
+    """Every chain's head, locked until the batch commits (in chain order, as audit_record
+    takes them one at a time: no deadlock)."""
+    ChainHead.objects.bulk_create([ChainHead(chain=c, seq=0, hash=GENESIS)
+                                   for c in range(CHAINS)], ignore_conflicts=True)
+    rows = ChainHead.objects.select_for_update().order_by("chain").values_list(
+        "chain", "seq", "hash")
+    return {chain: (seq, h) for chain, seq, h in rows if seq}
+
+
+def _move_heads(heads: dict[int, tuple[int, str]]) -> None:
+    for chain, (seq, h) in heads.items():
+        ChainHead.objects.filter(chain=chain).update(seq=seq, hash=h)
 
 
 def _insert(model: type[Model], objs: Sequence[Model]) -> None:
@@ -545,13 +550,7 @@ def _insert(model: type[Model], objs: Sequence[Model]) -> None:
 def _write_batch(b: _Batch) -> dict[str, int]:
     through = Consent.organisations.through
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                # In chain order, as audit_record takes them one at a time: no deadlock.
-                cur.execute(
-                    "SELECT pg_advisory_xact_lock(%s + c) FROM generate_series(0, %s) AS c",
-                    [_LOCK_BASE, CHAINS - 1],
-                )
+        heads = _chain_heads()
         _insert(Person, b.people)
         _insert(PersonIdentifier, b.identifiers)
         _insert(CareTeamMember, b.team)
@@ -559,8 +558,9 @@ def _write_batch(b: _Batch) -> dict[str, int]:
         _insert(through, [through(consent_id=c, organisation_id=o) for c, o in b.consent_orgs])
         _insert(RelatedPerson, b.related)
         _insert(Sharing, b.sharing)
-        events = list(b.audit_events(_chain_heads()))
+        events = list(b.audit_events(heads))
         _insert(AuditEvent, events)
+        _move_heads(heads)
         timeline = list(b.timeline())
         _insert(TimelineEntry, timeline)
         # Each domain app adds its rows for these people (careweave.core.registry.DemoStep);

@@ -30,7 +30,7 @@ class BodyLimitMiddleware:
             size = declared_body_size(request)
         except MalformedContentLength:
             return _refuse(request, 400)
-        limit = body_limit()
+        limit = body_limit(request)
         if size > limit:
             return _refuse(request, 413, limit=limit)
         return self.get_response(request)

@@ -71,7 +71,8 @@ def test_person_page_panels_render(rf, arthur: Person, actor_for) -> None:  # no
     detail = person_detail(actor=actor, person_id=arthur.pk)
     request = rf.get("/")
     request.user = actor.user
-    panels = render_panels(request, actor, detail["person"], detail["decision"])
+    panels = [p for p in render_panels(request, actor, detail["person"], detail["decision"])
+              if p["key"].split(".")[0] in ("access", "people")]  # other apps test their own
     assert [p["key"] for p in panels][:3] == ["access.care_team", "access.consent",
                                               "people.network"]
     html = "".join(p["html"] for p in panels if p["key"] != "people.timeline")

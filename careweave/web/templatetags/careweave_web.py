@@ -146,3 +146,40 @@ def may(decision: Any, action: str) -> bool:
     """{% if decision|may:"add_to_care_team" %}: the gate's answer for this action."""
     check = getattr(decision, "may", None)
     return bool(check(action)) if callable(check) else False
+
+
+@register.simple_tag(takes_context=True)
+def person_banners(context: template.Context) -> str:
+    """The registered person banners (``careweave.core.registry.PersonBanner``) for the page's
+    ``person``, in order: what must be seen first on every page about the person (active
+    warnings today). Nothing unless the gate lets the actor read the person; the page's own
+    ``decision`` is used when it has one, so the person page asks the gate only once."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from careweave.access.gate import decide
+    from careweave.access.policy import Decision
+    from careweave.core.registry import registry
+    from careweave.people.models import Person
+
+    banners = registry.person_banners()
+    person = context.get("person")
+    request = context.get("request")
+    actor = getattr(request, "actor", None)
+    if not banners or not isinstance(person, Person) or actor is None or \
+            actor.membership is None:
+        return ""
+    decision = context.get("decision")
+    if not isinstance(decision, Decision):
+        decision = decide(actor, person)
+    if not decision.allowed:
+        return ""
+    parts = []
+    for banner in banners:
+        loaded = banner.load(actor, person, decision)
+        if loaded is None:
+            continue
+        parts.append(render_to_string(banner.template, {
+            **loaded, "person": person, "decision": decision, "banner": banner},
+            request=request))
+    return mark_safe("".join(parts))  # noqa: S308 - rendered templates, autoescaped
