@@ -36,33 +36,33 @@ from careweave.plans.models import (
     Review,
 )
 from careweave.plans.schemas import (
-    ActionIn,
-    ActionOut,
-    ActionPatchIn,
-    AgreementIn,
-    ComparisonOut,
     CrisisNoteIn,
     CrisisPlanIn,
     CrisisPlanOut,
     CrisisPlanPatchIn,
-    GoalIn,
-    GoalOut,
-    GoalPatchIn,
-    ParticipantIn,
-    ParticipantOut,
+    PlanActionIn,
+    PlanActionOut,
+    PlanActionPatchIn,
+    PlanActionStatusIn,
+    PlanAgreementIn,
+    PlanComparisonOut,
     PlanCreateIn,
+    PlanGoalIn,
+    PlanGoalOut,
+    PlanGoalPatchIn,
     PlanOut,
+    PlanParticipantIn,
+    PlanParticipantOut,
     PlanPatchIn,
+    PlanReasonIn,
+    PlanReviewIn,
+    PlanReviewOut,
+    PlanSectionIn,
+    PlanSectionOut,
+    PlanSectionPatchIn,
     PlanSummaryOut,
-    ReasonIn,
-    ReviewIn,
-    ReviewOut,
-    SectionIn,
-    SectionOut,
-    SectionPatchIn,
-    StatusIn,
-    VersionDetailOut,
-    VersionOut,
+    PlanVersionDetailOut,
+    PlanVersionOut,
 )
 from careweave.plans.serializers import (
     crisis_out,
@@ -151,7 +151,7 @@ def update_plan(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
 @router.post("/people/{person_id}/plans/{plan_id}/close", response={200: PlanOut, **WRITE},
              url_name="plan_close", summary="Close the plan, with a reason (If-Match)")
 def close_plan(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-               payload: ReasonIn, response: HttpResponse,
+               payload: PlanReasonIn, response: HttpResponse,
                if_match: str | None = IF_MATCH) -> dict[str, Any]:
     services.plan_close(actor=actor_of(request), person_id=person_id, plan_id=plan_id,
                         expected_version=expected(if_match), reason=payload.reason)
@@ -167,9 +167,9 @@ def goal_out(g: Goal) -> dict[str, Any]:
             "levels": {str(s): getattr(g, rules.level_field(s)) for s in rules.GAS_SCORES}}
 
 
-@router.post("/people/{person_id}/plans/{plan_id}/goals", response={201: GoalOut, **WRITE},
+@router.post("/people/{person_id}/plans/{plan_id}/goals", response={201: PlanGoalOut, **WRITE},
              url_name="goal_add", summary="Add a goal in the person's words (If-Match)")
-def add_goal(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID, payload: GoalIn,
+def add_goal(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID, payload: PlanGoalIn,
              response: HttpResponse, if_match: str | None = IF_MATCH,
              idempotency_key: str | None = IDEMPOTENCY) -> Status[dict[str, Any]]:
     data = payload.model_dump()
@@ -182,10 +182,10 @@ def add_goal(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID, pay
 
 
 @router.patch("/people/{person_id}/plans/{plan_id}/goals/{goal_id}",
-              response={200: GoalOut, **WRITE}, url_name="goal_update",
+              response={200: PlanGoalOut, **WRITE}, url_name="goal_update",
               summary="Change a goal (If-Match)")
 def update_goal(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-                goal_id: uuid.UUID, payload: GoalPatchIn, response: HttpResponse,
+                goal_id: uuid.UUID, payload: PlanGoalPatchIn, response: HttpResponse,
                 if_match: str | None = IF_MATCH) -> dict[str, Any]:
     changes = payload.model_dump(exclude_unset=True)
     reason = changes.pop("reason", "") or ""
@@ -197,10 +197,10 @@ def update_goal(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
 
 
 @router.post("/people/{person_id}/plans/{plan_id}/goals/{goal_id}/remove",
-             response={200: GoalOut, **WRITE}, url_name="goal_remove",
+             response={200: PlanGoalOut, **WRITE}, url_name="goal_remove",
              summary="Remove a goal, with a reason (If-Match)")
 def remove_goal(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-                goal_id: uuid.UUID, payload: ReasonIn, response: HttpResponse,
+                goal_id: uuid.UUID, payload: PlanReasonIn, response: HttpResponse,
                 if_match: str | None = IF_MATCH) -> dict[str, Any]:
     goal = services.goal_remove(actor=actor_of(request), person_id=person_id, plan_id=plan_id,
                                 goal_id=goal_id, expected_version=expected(if_match),
@@ -225,11 +225,11 @@ def action_out(request: HttpRequest, a: PlanAction) -> dict[str, Any]:
             "owner_can_see_record": True}
 
 
-@router.post("/people/{person_id}/plans/{plan_id}/actions", response={201: ActionOut, **WRITE},
+@router.post("/people/{person_id}/plans/{plan_id}/actions", response={201: PlanActionOut, **WRITE},
              url_name="action_add",
              summary="Add an action owned by an organisation that may see the person (If-Match)")
 def add_action(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-               payload: ActionIn, response: HttpResponse, if_match: str | None = IF_MATCH,
+               payload: PlanActionIn, response: HttpResponse, if_match: str | None = IF_MATCH,
                idempotency_key: str | None = IDEMPOTENCY) -> Status[dict[str, Any]]:
     data = payload.model_dump()
     reason = data.pop("reason", "") or ""
@@ -241,10 +241,10 @@ def add_action(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
 
 
 @router.patch("/people/{person_id}/plans/{plan_id}/actions/{action_id}",
-              response={200: ActionOut, **WRITE}, url_name="action_update",
+              response={200: PlanActionOut, **WRITE}, url_name="action_update",
               summary="Change an action (If-Match)")
 def update_action(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-                  action_id: uuid.UUID, payload: ActionPatchIn, response: HttpResponse,
+                  action_id: uuid.UUID, payload: PlanActionPatchIn, response: HttpResponse,
                   if_match: str | None = IF_MATCH) -> dict[str, Any]:
     changes = payload.model_dump(exclude_unset=True)
     reason = changes.pop("reason", "") or ""
@@ -257,11 +257,11 @@ def update_action(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID
 
 
 @router.post("/people/{person_id}/plans/{plan_id}/actions/{action_id}/status",
-             response={200: ActionOut, 403: ProblemOut, **WRITE}, url_name="action_status",
+             response={200: PlanActionOut, 403: ProblemOut, **WRITE}, url_name="action_status",
              summary="Move an action along its state table, as its owner or the coordinator "
              "(If-Match)")
 def move_action(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-                action_id: uuid.UUID, payload: StatusIn, response: HttpResponse,
+                action_id: uuid.UUID, payload: PlanActionStatusIn, response: HttpResponse,
                 if_match: str | None = IF_MATCH) -> dict[str, Any]:
     action = services.action_transition(actor=actor_of(request), person_id=person_id,
                                         plan_id=plan_id, action_id=action_id,
@@ -272,10 +272,10 @@ def move_action(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
 
 
 @router.post("/people/{person_id}/plans/{plan_id}/actions/{action_id}/remove",
-             response={200: ActionOut, **WRITE}, url_name="action_remove",
+             response={200: PlanActionOut, **WRITE}, url_name="action_remove",
              summary="Remove an action, with a reason (If-Match)")
 def remove_action(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-                  action_id: uuid.UUID, payload: ReasonIn, response: HttpResponse,
+                  action_id: uuid.UUID, payload: PlanReasonIn, response: HttpResponse,
                   if_match: str | None = IF_MATCH) -> dict[str, Any]:
     action = services.action_remove(actor=actor_of(request), person_id=person_id,
                                     plan_id=plan_id, action_id=action_id,
@@ -291,10 +291,10 @@ def section_out(s: PlanSection) -> dict[str, Any]:
     return {"id": s.pk, "heading": s.heading, "body": s.body, "sensitive": s.sensitive}
 
 
-@router.post("/people/{person_id}/plans/{plan_id}/sections", response={201: SectionOut, **WRITE},
+@router.post("/people/{person_id}/plans/{plan_id}/sections", response={201: PlanSectionOut, **WRITE},
              url_name="section_add", summary="Add a section, sensitive or not (If-Match)")
 def add_section(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-                payload: SectionIn, response: HttpResponse,
+                payload: PlanSectionIn, response: HttpResponse,
                 if_match: str | None = IF_MATCH) -> Status[dict[str, Any]]:
     data = payload.model_dump()
     reason = data.pop("reason", "") or ""
@@ -306,10 +306,10 @@ def add_section(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
 
 
 @router.patch("/people/{person_id}/plans/{plan_id}/sections/{section_id}",
-              response={200: SectionOut, **WRITE}, url_name="section_update",
+              response={200: PlanSectionOut, **WRITE}, url_name="section_update",
               summary="Change a section (If-Match)")
 def update_section(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-                   section_id: uuid.UUID, payload: SectionPatchIn, response: HttpResponse,
+                   section_id: uuid.UUID, payload: PlanSectionPatchIn, response: HttpResponse,
                    if_match: str | None = IF_MATCH) -> dict[str, Any]:
     changes = payload.model_dump(exclude_unset=True)
     reason = changes.pop("reason", "") or ""
@@ -322,10 +322,10 @@ def update_section(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUI
 
 
 @router.post("/people/{person_id}/plans/{plan_id}/sections/{section_id}/remove",
-             response={200: SectionOut, **WRITE}, url_name="section_remove",
+             response={200: PlanSectionOut, **WRITE}, url_name="section_remove",
              summary="Remove a section, with a reason (If-Match)")
 def remove_section(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-                   section_id: uuid.UUID, payload: ReasonIn, response: HttpResponse,
+                   section_id: uuid.UUID, payload: PlanReasonIn, response: HttpResponse,
                    if_match: str | None = IF_MATCH) -> dict[str, Any]:
     section = services.section_remove(actor=actor_of(request), person_id=person_id,
                                       plan_id=plan_id, section_id=section_id,
@@ -342,10 +342,10 @@ def participant_out(p: Participant) -> dict[str, Any]:
 
 
 @router.post("/people/{person_id}/plans/{plan_id}/participants",
-             response={201: ParticipantOut, **WRITE}, url_name="participant_add",
+             response={201: PlanParticipantOut, **WRITE}, url_name="participant_add",
              summary="Add who took part in planning (If-Match)")
 def add_participant(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-                    payload: ParticipantIn, response: HttpResponse,
+                    payload: PlanParticipantIn, response: HttpResponse,
                     if_match: str | None = IF_MATCH) -> Status[dict[str, Any]]:
     participant = services.participant_add(actor=actor_of(request), person_id=person_id,
                                            plan_id=plan_id, expected_version=expected(if_match),
@@ -355,7 +355,7 @@ def add_participant(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UU
 
 
 @router.post("/people/{person_id}/plans/{plan_id}/participants/{participant_id}/remove",
-             response={200: ParticipantOut, **WRITE}, url_name="participant_remove",
+             response={200: PlanParticipantOut, **WRITE}, url_name="participant_remove",
              summary="Remove someone from who took part (If-Match)")
 def remove_participant(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
                        participant_id: uuid.UUID, response: HttpResponse,
@@ -371,9 +371,9 @@ def remove_participant(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid
 
 
 @router.post("/people/{person_id}/plans/{plan_id}/agreement",
-             response={201: VersionOut, **WRITE}, url_name="plan_agree",
+             response={201: PlanVersionOut, **WRITE}, url_name="plan_agree",
              summary="Record the person's agreement: freezes a new version (If-Match)")
-def agree(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID, payload: AgreementIn,
+def agree(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID, payload: PlanAgreementIn,
           response: HttpResponse, if_match: str | None = IF_MATCH,
           idempotency_key: str | None = IDEMPOTENCY) -> Status[dict[str, Any]]:
     version = services.plan_agree(actor=actor_of(request), person_id=person_id, plan_id=plan_id,
@@ -397,7 +397,7 @@ def agree_actions(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID
     return Status(201, plan_summary(plan))
 
 
-@router.get("/people/{person_id}/plans/{plan_id}/versions", response={200: list[VersionOut],
+@router.get("/people/{person_id}/plans/{plan_id}/versions", response={200: list[PlanVersionOut],
                                                                       **ERRORS},
             url_name="version_list", summary="Every agreed version, newest first")
 def list_versions(request: HttpRequest, person_id: uuid.UUID,
@@ -412,7 +412,7 @@ def _no_version(number: Any) -> services.VersionNotFound:
 
 
 @router.get("/people/{person_id}/plans/{plan_id}/versions/{number}",
-            response={200: VersionDetailOut, **ERRORS}, url_name="version_get",
+            response={200: PlanVersionDetailOut, **ERRORS}, url_name="version_get",
             summary="One agreed version, as agreed")
 def get_version(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
                 number: int) -> dict[str, Any]:
@@ -429,7 +429,7 @@ def get_version(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
             "sections_withheld": withheld}
 
 
-class CompareQuery(Schema):
+class PlanCompareQuery(Schema):
     from_: int = Field(..., alias="from", ge=1, le=10**6, description="A version number.")
     to: str = Field("draft", max_length=12, description="A version number, or draft: the "
                     "plan as it reads now.")
@@ -441,11 +441,11 @@ def _item(change: versions.ItemChange) -> dict[str, Any]:
             "after": dict(change.after) if change.after else None}
 
 
-@router.get("/people/{person_id}/plans/{plan_id}/compare", response={200: ComparisonOut,
+@router.get("/people/{person_id}/plans/{plan_id}/compare", response={200: PlanComparisonOut,
                                                                      **ERRORS},
             url_name="compare", summary="What changed between two versions, by whom and why")
 def compare(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-            query: Query[CompareQuery]) -> dict[str, Any]:
+            query: Query[PlanCompareQuery]) -> dict[str, Any]:
     actor = actor_of(request)
     person, decision, plan = selectors.open_plan(actor=actor, person_id=person_id,
                                                  plan_id=plan_id, object_type="PlanVersion")
@@ -472,7 +472,7 @@ def compare(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
 # -- reviews and exports ------------------------------------------------------------------------
 
 
-@router.get("/people/{person_id}/plans/{plan_id}/reviews", response={200: list[ReviewOut],
+@router.get("/people/{person_id}/plans/{plan_id}/reviews", response={200: list[PlanReviewOut],
                                                                      **ERRORS},
             url_name="review_list", summary="The follow-ups, with each goal's ratings")
 def list_reviews(request: HttpRequest, person_id: uuid.UUID,
@@ -484,11 +484,11 @@ def list_reviews(request: HttpRequest, person_id: uuid.UUID,
     return [review_out(r) for r in reviews]
 
 
-@router.post("/people/{person_id}/plans/{plan_id}/reviews", response={201: ReviewOut, **WRITE},
+@router.post("/people/{person_id}/plans/{plan_id}/reviews", response={201: PlanReviewOut, **WRITE},
              url_name="review_add",
              summary="Record a follow-up: each goal rated −2…+2 (If-Match)")
 def add_review(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-               payload: ReviewIn, response: HttpResponse, if_match: str | None = IF_MATCH,
+               payload: PlanReviewIn, response: HttpResponse, if_match: str | None = IF_MATCH,
                idempotency_key: str | None = IDEMPOTENCY) -> Status[dict[str, Any]]:
     review = services.review_record(
         actor=actor_of(request), person_id=person_id, plan_id=plan_id,
@@ -502,7 +502,7 @@ def add_review(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
     return Status(201, review_out(review))
 
 
-class ExportQuery(Schema):
+class PlanExportQuery(Schema):
     format: str = Field("pdf", pattern="^(pdf|json)$", description="pdf or json")
     language: str | None = Field(None, pattern="^(en|sv)$")
     easy_read: bool = False
@@ -511,14 +511,14 @@ class ExportQuery(Schema):
 
 
 @router.get("/people/{person_id}/plans/{plan_id}/export",
-            response={200: VersionDetailOut, **ERRORS}, url_name="plan_export",
+            response={200: PlanVersionDetailOut, **ERRORS}, url_name="plan_export",
             summary="The agreed plan as a PDF (English or Swedish, easy read) or as JSON",
             openapi_extra={"responses": {200: {
                 "description": "format=pdf (the default): the PDF; format=json: the content.",
                 "content": {"application/pdf": {"schema": {"type": "string",
                                                            "format": "binary"}}}}}})
 def export(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
-           query: Query[ExportQuery]) -> Any:
+           query: Query[PlanExportQuery]) -> Any:
     actor = actor_of(request)
     person, decision, plan = selectors.open_plan(actor=actor, person_id=person_id,
                                                  plan_id=plan_id, action=Action.EXPORT_PLAN)

@@ -43,11 +43,11 @@ class PlanPatchIn(Input):
     reason: str | None = _t("reason")
 
 
-class ReasonIn(Input):
+class PlanReasonIn(Input):
     reason: str = Field("", max_length=LIMITS["reason"] * 4)
 
 
-class GoalIn(Input):
+class PlanGoalIn(Input):
     kind: str = Field("sub", max_length=20, description="overall or sub")
     own_words: str = Field(..., max_length=LIMITS["own_words"] * 4)
     measurable: str = Field(..., max_length=LIMITS["measurable"] * 4)
@@ -60,7 +60,7 @@ class GoalIn(Input):
     reason: str | None = _t("reason")
 
 
-class GoalPatchIn(Input):
+class PlanGoalPatchIn(Input):
     kind: str | None = Field(None, max_length=20)
     own_words: str | None = _t("own_words")
     measurable: str | None = _t("measurable")
@@ -73,7 +73,7 @@ class GoalPatchIn(Input):
     reason: str | None = _t("reason")
 
 
-class ActionIn(Input):
+class PlanActionIn(Input):
     description: str = Field(..., max_length=LIMITS["description"] * 4)
     organisation_id: uuid.UUID
     staff_id: uuid.UUID | None = None
@@ -83,7 +83,7 @@ class ActionIn(Input):
     reason: str | None = _t("reason")
 
 
-class ActionPatchIn(Input):
+class PlanActionPatchIn(Input):
     description: str | None = _t("description")
     organisation_id: uuid.UUID | None = None
     staff_id: uuid.UUID | None = None
@@ -93,34 +93,34 @@ class ActionPatchIn(Input):
     reason: str | None = _t("reason")
 
 
-class StatusIn(Input):
+class PlanActionStatusIn(Input):
     status: str = Field(..., max_length=20,
                         description="planned, in_progress, on_hold, done or cancelled")
     note: str = Field("", max_length=LIMITS["reason"] * 4)
 
 
-class SectionIn(Input):
+class PlanSectionIn(Input):
     heading: str = Field(..., max_length=LIMITS["heading"] * 4)
     body: str = Field(..., max_length=LIMITS["body"] * 4)
     sensitive: bool = False
     reason: str | None = _t("reason")
 
 
-class SectionPatchIn(Input):
+class PlanSectionPatchIn(Input):
     heading: str | None = _t("heading")
     body: str | None = _t("body")
     sensitive: bool | None = None
     reason: str | None = _t("reason")
 
 
-class ParticipantIn(Input):
+class PlanParticipantIn(Input):
     kind: str = Field(..., max_length=20)
     name: str = Field(..., max_length=LIMITS["name"] * 4)
     role: str = Field("", max_length=LIMITS["role"] * 4)
     organisation_id: uuid.UUID | None = None
 
 
-class AgreementIn(Input):
+class PlanAgreementIn(Input):
     given_by: str = Field(..., max_length=20, description="person or representative")
     method: str = Field(..., max_length=20, description="meeting, verbal, written or digital")
     agreed_on: dt.date | None = Field(None, description="Today if left out.")
@@ -128,7 +128,7 @@ class AgreementIn(Input):
     note: str = Field("", max_length=LIMITS["note"] * 4)
 
 
-class RatingIn(Input):
+class PlanRatingIn(Input):
     goal_id: str = Field(..., max_length=64)
     professional_score: int = Field(..., description="−2 … +2")
     person_score: int | None = Field(None, description="−2 … +2, or null if the person did "
@@ -136,14 +136,14 @@ class RatingIn(Input):
     comment: str = Field("", max_length=LIMITS["comment"] * 4)
 
 
-class ReviewIn(Input):
+class PlanReviewIn(Input):
     held_on: dt.date
     account: str = Field("", max_length=LIMITS["account"] * 4)
     next_follow_up: dt.date | None = None
-    ratings: list[RatingIn] = Field(..., max_length=50)
+    ratings: list[PlanRatingIn] = Field(..., max_length=50)
 
 
-class ContactIn(Input):
+class CrisisContactIn(Input):
     name: str = Field(..., max_length=LIMITS["name"] * 4)
     relationship: str = Field("", max_length=LIMITS["role"] * 4)
     phone: str = Field(..., max_length=LIMITS["phone"] * 4)
@@ -159,7 +159,7 @@ class CrisisPlanIn(Input):
     others_avoid: str = Field("", max_length=LIMITS["crisis"] * 4)
     medication_notes: str = Field("", max_length=LIMITS["crisis"] * 4)
     advance_statements: str = Field("", max_length=LIMITS["crisis"] * 4)
-    contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
+    contacts: list[CrisisContactIn] = Field(default_factory=list, max_length=20)
 
 
 class CrisisPlanPatchIn(Input):
@@ -170,7 +170,7 @@ class CrisisPlanPatchIn(Input):
     others_avoid: str | None = _t("crisis")
     medication_notes: str | None = _t("crisis")
     advance_statements: str | None = _t("crisis")
-    contacts: list[ContactIn] | None = Field(None, max_length=20,
+    contacts: list[CrisisContactIn] | None = Field(None, max_length=20,
                                              description="The whole list, in order.")
 
 
@@ -181,12 +181,12 @@ class CrisisNoteIn(Input):
 # -- answers ----------------------------------------------------------------------------------
 
 
-class Ref(Schema):
+class PlanRef(Schema):
     id: uuid.UUID
     name: str
 
 
-class GoalOut(Schema):
+class PlanGoalOut(Schema):
     id: uuid.UUID
     kind: str
     own_words: str
@@ -195,12 +195,12 @@ class GoalOut(Schema):
     levels: dict[str, str]
 
 
-class ActionOut(Schema):
+class PlanActionOut(Schema):
     id: uuid.UUID
     description: str
     goal_id: uuid.UUID | None
-    organisation: Ref
-    staff: Ref | None
+    organisation: PlanRef
+    staff: PlanRef | None
     start_date: dt.date | None
     due_date: dt.date | None
     status: str
@@ -208,28 +208,28 @@ class ActionOut(Schema):
     owner_can_see_record: bool
 
 
-class SectionOut(Schema):
+class PlanSectionOut(Schema):
     id: uuid.UUID
     heading: str
     body: str
     sensitive: bool
 
 
-class ParticipantOut(Schema):
+class PlanParticipantOut(Schema):
     id: uuid.UUID
     kind: str
     name: str
     role: str
-    organisation: Ref | None
+    organisation: PlanRef | None
 
 
-class OrganisationAgreementOut(Schema):
-    organisation: Ref
+class PlanOrganisationAgreementOut(Schema):
+    organisation: PlanRef
     agreed: bool
     agreed_at: dt.datetime | None
 
 
-class VersionOut(Schema):
+class PlanVersionOut(Schema):
     number: int
     agreed_on: dt.date
     given_by: str
@@ -239,20 +239,20 @@ class VersionOut(Schema):
     recorded_by: str
 
 
-class RatingOut(Schema):
+class PlanRatingOut(Schema):
     goal_id: uuid.UUID
     professional_score: int
     person_score: int | None
     comment: str
 
 
-class ReviewOut(Schema):
+class PlanReviewOut(Schema):
     id: uuid.UUID
     held_on: dt.date
     account: str
     next_follow_up: dt.date | None
     organisation: str
-    ratings: list[RatingOut]
+    ratings: list[PlanRatingOut]
 
 
 class PlanSummaryOut(Schema):
@@ -263,7 +263,7 @@ class PlanSummaryOut(Schema):
     status: str
     agreed_version: int
     version: int
-    coordinating_organisation: Ref
+    coordinating_organisation: PlanRef
     follow_up_date: dt.date | None
     review_overdue: bool
     closed_at: dt.datetime | None
@@ -273,26 +273,26 @@ class PlanOut(PlanSummaryOut):
     situation: str
     what_matters: str
     contingency: str
-    coordinator: Ref | None
-    goals: list[GoalOut]
-    actions: list[ActionOut]
-    sections: list[SectionOut]
+    coordinator: PlanRef | None
+    goals: list[PlanGoalOut]
+    actions: list[PlanActionOut]
+    sections: list[PlanSectionOut]
     sections_withheld: int = Field(description="Sections not shown to you: the person's "
                                    "consent does not cover your organisation.")
-    participants: list[ParticipantOut]
-    organisation_agreements: list[OrganisationAgreementOut]
-    versions: list[VersionOut]
-    reviews: list[ReviewOut]
+    participants: list[PlanParticipantOut]
+    organisation_agreements: list[PlanOrganisationAgreementOut]
+    versions: list[PlanVersionOut]
+    reviews: list[PlanReviewOut]
 
 
-class VersionDetailOut(VersionOut):
+class PlanVersionDetailOut(PlanVersionOut):
     plan_id: uuid.UUID
     content: dict[str, Any] = Field(description="The plan as agreed (sections you may not "
                                     "see left out).")
     sections_withheld: int
 
 
-class ItemChangeOut(Schema):
+class PlanItemChangeOut(Schema):
     id: str
     change: str
     fields: list[str]
@@ -300,7 +300,7 @@ class ItemChangeOut(Schema):
     after: dict[str, Any] | None
 
 
-class FieldChangeOut(Schema):
+class PlanFieldChangeOut(Schema):
     field: str
     before: Any = None
     after: Any = None
@@ -315,18 +315,18 @@ class PlanChangeOut(Schema):
     organisation: str
 
 
-class ComparisonOut(Schema):
+class PlanComparisonOut(Schema):
     from_version: int
     to_version: int | None = Field(description="null: the plan as it reads now")
-    plan_fields: list[FieldChangeOut]
-    goals: list[ItemChangeOut]
-    actions: list[ItemChangeOut]
-    sections: list[ItemChangeOut]
-    participants: list[ItemChangeOut]
+    plan_fields: list[PlanFieldChangeOut]
+    goals: list[PlanItemChangeOut]
+    actions: list[PlanItemChangeOut]
+    sections: list[PlanItemChangeOut]
+    participants: list[PlanItemChangeOut]
     changes: list[PlanChangeOut]
 
 
-class ContactOut(Schema):
+class CrisisContactOut(Schema):
     position: int
     name: str
     relationship: str
@@ -346,7 +346,7 @@ class CrisisPlanOut(Schema):
     others_avoid: str
     medication_notes: str
     advance_statements: str
-    contacts: list[ContactOut]
+    contacts: list[CrisisContactOut]
     crisis_since: dt.datetime | None
     crisis_note: str
     crisis_source: str
