@@ -284,6 +284,8 @@ CAREWEAVE = {
     "LOGIN_LOCKOUT_MINUTES": 15,
     # Audit can be turned off only for the benchmark's audit-overhead comparison.
     "AUDIT_ENABLED": not env_flag("CAREWEAVE_BENCH_AUDIT_OFF"),
+    # Reads commit their audit row without waiting for the disk (docs/adr/0011); 1 to wait.
+    "AUDIT_READS_DURABLE": env_flag("CAREWEAVE_AUDIT_READS_DURABLE"),
     "PAGE_SIZE": 25,
     "MAX_BODY_BYTES": MAX_BODY_BYTES,
     # A staff invitation link works once, for this many days.

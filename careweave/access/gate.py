@@ -25,7 +25,7 @@ from careweave.access import policy
 from careweave.access.models import BreakGlass, CareTeamMember, Consent, Sharing
 from careweave.access.policy import Action, Basis, ConsentFact, Decision, Facts
 from careweave.audit.models import AuditEvent
-from careweave.audit.services import audit_record
+from careweave.audit.services import audit_record, reads_commit_without_waiting
 from careweave.core import rawsql
 from careweave.core.context import Actor
 from careweave.core.db import atomic, in_application_transaction
@@ -313,7 +313,10 @@ def open_person(
 ) -> tuple[Person, Decision]:
     """Read access to a person's record, audited in the same transaction. ``action``: the
     page shows a form for that action (a change), so the actor must be allowed it too."""
+    outermost = not connection.in_atomic_block
     with atomic():
+        if outermost:  # nothing but this read (and its audit row) in the transaction
+            reads_commit_without_waiting()
         person, decision = require(actor, person_id, action, audit_action="read",
                                    object_type=object_type, object_id=object_id)
         audit_record(

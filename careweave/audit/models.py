@@ -55,7 +55,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["person_id", "-at"], name="audit_person_idx"),
             models.Index(fields=["organisation_id", "-at"], name="audit_org_idx"),
             models.Index(fields=["user_id", "-at"], name="audit_user_idx"),
-            models.Index(fields=["-at"], name="audit_at_idx"),
+            # No index on time alone: every reader filters by organisation, person or user
+            # first, and each index is one more write on every audited request.
         ]
 
     def __str__(self) -> str:

@@ -115,6 +115,21 @@ def audit_record(
     return event
 
 
+def reads_commit_without_waiting() -> None:
+    """Inside a transaction that only *reads* personal data (its one write is the read's
+    audit row): on PostgreSQL, commit it without waiting for the write-ahead log to reach
+    the disk. The row is written in the same transaction as the read, atomically; what is
+    given up is only that a crash within a fraction of a second of the commit (at most
+    three times wal_writer_delay) may lose the newest reads' audit rows, never a change
+    and never half a row. Changes keep the synchronous commit. Call it only as the
+    outermost transaction (a SET LOCAL applies to the whole of it).
+    CAREWEAVE_AUDIT_READS_DURABLE=1 keeps reads synchronous too (docs/adr/0011)."""
+    if connection.vendor != "postgresql" or settings.CAREWEAVE.get("AUDIT_READS_DURABLE"):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 # The chain's next number and the previous hash, taking the head row's lock until commit.
 _NEXT = "UPDATE {head} SET seq = seq + 1 WHERE chain = %s RETURNING seq, hash"
 _START = "INSERT INTO {head} (chain, seq, hash) VALUES (%s, 0, %s) ON CONFLICT DO NOTHING"

@@ -22,7 +22,7 @@ from careweave.access.gate import (
 )
 from careweave.access.gate import people_visible_to as gate_people_visible_to
 from careweave.audit.models import AuditEvent
-from careweave.audit.services import audit_record
+from careweave.audit.services import audit_record, reads_commit_without_waiting
 from careweave.core import rawsql
 from careweave.core.context import Actor
 from careweave.core.db import atomic
@@ -91,7 +91,10 @@ def caseload(
     the caseload is too, as a search with no terms.
     """
     size = max(1, min(size, 100))
+    outermost = not connection.in_atomic_block
     with atomic():
+        if outermost:  # a read: its one write is the search's audit row
+            reads_commit_without_waiting()
         if actor.membership is not None and actor.role in policy.CARE_ROLES:
             page = _caseload_page(actor, q, cursor, size, sort_field(language))
         else:  # data-quality roles and the like: the gate's rule (none for most roles)

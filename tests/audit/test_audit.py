@@ -111,3 +111,26 @@ def test_postgresql_refuses_update_of_audit_rows(actor_for, person_named) -> Non
     person_detail(actor=actor_for("gp.uk"), person_id=person_named("Arthur").pk)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET username = 'x'")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_commits_its_audit_row_and_leaves_changes_synchronous(demo, actor_for,  # noqa: ANN001
+                                                                     person_named) -> None:
+    """A read alone in its transaction commits without waiting for the disk (PostgreSQL):
+    its audit row is there afterwards, and the next transaction is synchronous again."""
+    from django.db import connection
+
+    from careweave.access.gate import open_person
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    arthur = person_named("Arthur", "Penrose")
+    before = AuditEvent.objects.filter(person_id=arthur.pk, action="read").count()
+    server = setting() if connection.vendor == "postgresql" else ""
+    open_person(actor_for("gp.uk"), arthur.pk)
+    assert AuditEvent.objects.filter(person_id=arthur.pk, action="read").count() == before + 1
+    if connection.vendor == "postgresql":
+        assert setting() == server  # SET LOCAL ended with the read's transaction
