@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "careweave.people",
     "careweave.access",
     "careweave.audit",
+    "careweave.plans",
     "careweave.insights",
     "careweave.notes",
     "careweave.medicines",

@@ -80,6 +80,14 @@ class Action(StrEnum):
     # medicines: the shared list and its reconciliation
     CHANGE_MEDICINES = "change_medicines"  # add, change, stop a medicine
     RECONCILE_MEDICINES = "reconcile_medicines"  # confirm the list as reviewed
+    # plans (careweave.plans): the co-produced plan and the crisis plan
+    CHANGE_PLAN = "change_plan"  # create, change or close a plan, its goals and actions
+    AGREE_PLAN = "agree_plan"  # record the person's agreement, or one's organisation's
+    UPDATE_ACTION_STATUS = "update_action_status"  # the state table decides who, per action
+    REVIEW_PLAN = "review_plan"  # a follow-up with goal attainment ratings
+    EXPORT_PLAN = "export_plan"  # a PDF or print copy of the plan
+    CHANGE_CRISIS_PLAN = "change_crisis_plan"
+    RECORD_CRISIS = "record_crisis"  # start or end a crisis (the plan shows first)
     # Kept for callers that only ask "may this actor change the record at all?"
     CHANGE = "change"
 
@@ -168,6 +176,22 @@ POLICY: dict[Action, Rule] = {
     Action.RECONCILE_MEDICINES: Rule(RECONCILING_ROLES, _TEAM,
                                      "clinicians of the registering or a care-team "
                                      "organisation"),
+    Action.CHANGE_PLAN: Rule(PROFESSIONAL_ROLES, _TEAM,
+                             "professionals of the registering or a care-team organisation"),
+    Action.AGREE_PLAN: Rule(PROFESSIONAL_ROLES, _TEAM,
+                            "professionals of the registering or a care-team organisation"),
+    Action.UPDATE_ACTION_STATUS: Rule(CARE_ROLES, _TEAM,
+                                      "care roles of the registering or a care-team "
+                                      "organisation (the action state table says which moves)"),
+    Action.REVIEW_PLAN: Rule(PROFESSIONAL_ROLES, _TEAM,
+                             "professionals of the registering or a care-team organisation"),
+    Action.EXPORT_PLAN: Rule(CARE_ROLES, _TEAM, "care roles of the registering or a care-team "
+                             "organisation, never emergency access"),
+    Action.CHANGE_CRISIS_PLAN: Rule(PROFESSIONAL_ROLES, _TEAM,
+                                    "professionals of the registering or a care-team "
+                                    "organisation"),
+    Action.RECORD_CRISIS: Rule(CARE_ROLES, _TEAM,
+                               "care roles of the registering or a care-team organisation"),
     Action.CHANGE: Rule(CARE_ROLES, _TEAM, "any change: the registering or a care-team "
                         "organisation, never emergency access"),
 }

@@ -22,10 +22,12 @@ from careweave.medicines import api as medicines_api
 from careweave.notes import api as notes_api
 from careweave.orgs import api as orgs_api
 from careweave.people import api as people_api
+from careweave.plans import api as plans_api
 
 # The mounted routers, in the order their operations appear in the OpenAPI description.
 ROUTERS = (people_api.router, access_api.router, audit_api.router, orgs_api.router,
-           notes_api.router, medicines_api.router)
+           notes_api.router, medicines_api.router,
+           plans_api.router)
 
 DESCRIPTION = _(
     "Careweave's JSON API for our own front ends and integrators.\n\n"

@@ -37,6 +37,12 @@ OBJECT = {
     "AccessLog": _("Access log"),
     "Timeline": _("Timeline"),
     "Membership": _("Staff membership"),
+    # careweave.plans
+    "Plan": _("Plan"), "Goal": _("Goal in a plan"), "PlanAction": _("Action in a plan"),
+    "PlanSection": _("Section of a plan"), "Participant": _("Who took part in planning"),
+    "PlanVersion": _("Agreed version of a plan"),
+    "OrganisationAgreement": _("Organisation's agreement to a plan"),
+    "Review": _("Follow-up of a plan"), "CrisisPlan": _("Relapse-prevention and crisis plan"),
 }
 
 PURPOSE = {

@@ -169,6 +169,13 @@ EXPECTED: dict[Action, dict[str, set[str]]] = {
     Action.CHANGE_MEDICINES: {"R": {"clinician", "nurse"}, "T": {"clinician", "nurse"},
                               "B": set()},
     Action.RECONCILE_MEDICINES: {"R": {"clinician"}, "T": {"clinician"}, "B": set()},
+    Action.CHANGE_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
+    Action.AGREE_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
+    Action.UPDATE_ACTION_STATUS: {"R": CARE, "T": CARE, "B": set()},
+    Action.REVIEW_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
+    Action.EXPORT_PLAN: {"R": CARE, "T": CARE, "B": set()},
+    Action.CHANGE_CRISIS_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
+    Action.RECORD_CRISIS: {"R": CARE, "T": CARE, "B": set()},
     Action.CHANGE: {"R": CARE, "T": CARE, "B": set()},
 }
 

@@ -154,6 +154,23 @@ def records(arthur, org) -> dict[str, list[Any]]:  # noqa: ANN001
         "invitation_id": [str(pk) for pk in Invitation.objects.values_list("pk", flat=True)],
         "organisation_id": [str(hillside.pk)],
         "area_id": [str(hillside.area_id)] if hillside.area_id else [],
+        **plan_records(arthur),
+    }
+
+
+def plan_records(person: Any) -> dict[str, list[Any]]:
+    """Arthur's plan and its goals, actions and who took part (careweave.plans)."""
+    from careweave.plans.models import Goal, Participant, Plan, PlanAction
+
+    plans = list(Plan.objects.filter(person=person).values_list("pk", flat=True))
+    return {
+        "plan_id": [str(pk) for pk in plans],
+        "goal_id": [str(pk) for pk in Goal.objects.filter(plan__in=plans)
+                    .values_list("pk", flat=True)],
+        "action_id": [str(pk) for pk in PlanAction.objects.filter(plan__in=plans)
+                      .values_list("pk", flat=True)],
+        "participant_id": [str(pk) for pk in Participant.objects.filter(plan__in=plans)
+                           .values_list("pk", flat=True)],
     }
 
 
@@ -190,6 +207,12 @@ def aim_at_real_records(case: Any, records: dict[str, list[Any]]) -> None:
             path[name] = records[name][(turn // 2) % len(records[name])]
     if "person_id" in path and case.headers is not None and "If-Match" in case.headers:
         case.headers["If-Match"] = Person.objects.get(pk=path["person_id"]).etag
+        if "plan_id" in path:
+            from careweave.plans.models import Plan
+
+            plan = Plan.objects.filter(pk=path["plan_id"]).first()
+            if plan is not None:
+                case.headers["If-Match"] = plan.etag
 
 
 READS = ("", "/care-team", "/consents", "/timeline", "/access-log")
