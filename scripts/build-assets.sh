@@ -10,6 +10,9 @@
 #   vendor/htmx/htmx.min.js
 #   vendor/axe-core/axe.min.js                       (for accessibility tests)
 #   vendor/swagger-ui/swagger-ui-bundle.js, swagger-ui.css (+ .map)  API docs at /api/v1/docs
+#   vendor/vega/vega.min.js, vega-lite.min.js, vega-embed.min.js (+ .map)  charts (classic
+#       scripts: globals vega, vegaLite, vegaEmbed), vega-interpreter.mjs (an ES module:
+#       the CSP-compliant expression interpreter, so no eval under script-src 'self')
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +32,7 @@ mkdir -p careweave/static
 tmp=$(mktemp -d careweave/static/.vendor.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-mkdir -p "$tmp/govuk" "$tmp/htmx" "$tmp/axe-core" "$tmp/swagger-ui"
+mkdir -p "$tmp/govuk" "$tmp/htmx" "$tmp/axe-core" "$tmp/swagger-ui" "$tmp/vega"
 
 # GOV.UK Frontend. Its precompiled CSS refers to fonts and images by the absolute path
 # /assets/... (e.g. url(/assets/fonts/bold-b542beb274-v2.woff2)). We serve it under
@@ -53,6 +56,20 @@ src_swagger=node_modules/swagger-ui-dist
 cp "$src_swagger/swagger-ui-bundle.js" "$src_swagger/swagger-ui-bundle.js.map" \
    "$src_swagger/swagger-ui.css" "$src_swagger/swagger-ui.css.map" "$tmp/swagger-ui/"
 
+# Vega-Lite charts (plans: goal attainment over reviews). The UMD bundles define globals.
+# vega-interpreter is published as an ES module that imports from the bare specifier
+# 'vega-util', which a browser cannot resolve without an import map (an inline script the
+# CSP forbids); the three names it needs are on the vega global, so take them from there.
+cp node_modules/vega/build/vega.min.js "$tmp/vega/"
+cp node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-lite/build/vega-lite.min.js.map \
+   node_modules/vega-embed/build/vega-embed.min.js node_modules/vega-embed/build/vega-embed.min.js.map \
+   "$tmp/vega/"
+src_interp=node_modules/vega-interpreter/build/vega-interpreter.js
+grep -q "^import { ascending, isString, DisallowedObjectProperties } from 'vega-util';$" "$src_interp" || {
+  log "ERROR: vega-interpreter's imports changed; update the rewrite in $0" >&2; exit 1; }
+sed -e "s#^import { ascending, isString, DisallowedObjectProperties } from 'vega-util';\$#const { ascending, isString, DisallowedObjectProperties } = globalThis.vega;#" \
+    -e '/sourceMappingURL=/d' "$src_interp" >"$tmp/vega/vega-interpreter.mjs"
+
 # Every copied file that names a source map must have it beside it, or collectstatic with
 # ManifestStaticFilesStorage fails on the missing .map.
 while IFS= read -r f; do
@@ -61,7 +78,7 @@ while IFS= read -r f; do
     log "ERROR: $f names source map $map, which was not copied" >&2
     exit 1
   fi
-done < <(find "$tmp" -name '*.js' -o -name '*.css')
+done < <(find "$tmp" -name '*.js' -o -name '*.mjs' -o -name '*.css')
 
 rm -rf "$dest"
 mv "$tmp" "$dest"
@@ -73,3 +90,4 @@ log "  govuk/            govuk-frontend $(version govuk-frontend): css (url()s -
 log "  htmx/htmx.min.js  htmx.org $(version htmx.org)"
 log "  axe-core/axe.min.js  axe-core $(version axe-core)"
 log "  swagger-ui/        swagger-ui-dist $(version swagger-ui-dist): bundle js + css"
+log "  vega/             vega $(version vega), vega-lite $(version vega-lite), vega-embed $(version vega-embed), vega-interpreter $(version vega-interpreter)"
