@@ -19,6 +19,7 @@ urlpatterns = [
                     admin_site.name)),
     path("", include("careweave.notes.urls")),
     path("", include("careweave.medicines.urls")),
+    path("", include("careweave.assessments.urls")),
     path("api/v1/", include("careweave.api.urls")),
     path("", include("careweave.api.health_urls")),
 ]

@@ -80,6 +80,9 @@ class Action(StrEnum):
     # medicines: the shared list and its reconciliation
     CHANGE_MEDICINES = "change_medicines"  # add, change, stop a medicine
     RECONCILE_MEDICINES = "reconcile_medicines"  # confirm the list as reviewed
+    # assessments: record (drafts, submit, correct, a self-completion link), review a flag
+    RECORD_ASSESSMENT = "record_assessment"
+    REVIEW_SAFETY_FLAG = "review_safety_flag"
     # Kept for callers that only ask "may this actor change the record at all?"
     CHANGE = "change"
 
@@ -168,6 +171,13 @@ POLICY: dict[Action, Rule] = {
     Action.RECONCILE_MEDICINES: Rule(RECONCILING_ROLES, _TEAM,
                                      "clinicians of the registering or a care-team "
                                      "organisation"),
+    Action.RECORD_ASSESSMENT: Rule(CARE_ROLES, _TEAM,
+                                   "care roles of the registering or a care-team "
+                                   "organisation, for the instruments their role may see "
+                                   "(assessments.rules: care workers not the clinical ones)"),
+    Action.REVIEW_SAFETY_FLAG: Rule(frozenset({"clinician", "nurse"}), _TEAM,
+                                    "clinicians and nurses of the registering or a "
+                                    "care-team organisation"),
     Action.CHANGE: Rule(CARE_ROLES, _TEAM, "any change: the registering or a care-team "
                         "organisation, never emergency access"),
 }

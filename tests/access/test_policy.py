@@ -169,6 +169,9 @@ EXPECTED: dict[Action, dict[str, set[str]]] = {
     Action.CHANGE_MEDICINES: {"R": {"clinician", "nurse"}, "T": {"clinician", "nurse"},
                               "B": set()},
     Action.RECONCILE_MEDICINES: {"R": {"clinician"}, "T": {"clinician"}, "B": set()},
+    Action.RECORD_ASSESSMENT: {"R": CARE, "T": CARE, "B": set()},
+    Action.REVIEW_SAFETY_FLAG: {"R": {"clinician", "nurse"}, "T": {"clinician", "nurse"},
+                                "B": set()},
     Action.CHANGE: {"R": CARE, "T": CARE, "B": set()},
 }
 
