@@ -19,7 +19,6 @@ from ninja import Header, Query, Router
 from ninja.responses import Status
 from pydantic import Field
 
-from careweave.access.gate import open_person
 from careweave.assessments import selectors, services
 from careweave.assessments.models import Assessment
 from careweave.assessments.schemas import (
@@ -108,7 +107,7 @@ class AssessmentQuery(QueryIn):
 def list_assessments(request: HttpRequest, person_id: uuid.UUID,
                      filters: Query[AssessmentQuery]) -> dict[str, Any]:
     actor = actor_of(request)
-    person, decision = open_person(actor, person_id, object_type="Assessment")
+    person, decision = selectors.open_for_assessments(actor, person_id)
     selectors.check_instrument_code(filters.instrument)
     page = selectors.assessments_page(actor=actor, person=person, decision=decision,
                                       instrument_code=filters.instrument,
@@ -181,7 +180,7 @@ def correct_assessment(request: HttpRequest, person_id: uuid.UUID, assessment_id
             url_name="safety_flag_list", summary="The person's open safety flags you may see")
 def list_flags(request: HttpRequest, person_id: uuid.UUID) -> list[dict[str, Any]]:
     actor = actor_of(request)
-    person, _decision = open_person(actor, person_id, object_type="SafetyFlag")
+    person, _decision = selectors.open_for_assessments(actor, person_id)
     return [flag_out(f) for f in selectors.open_flags(actor=actor, person=person)]
 
 

@@ -80,6 +80,20 @@ def versions_of(found: Instrument) -> list[InstrumentVersion]:
 # -- a person's assessments -----------------------------------------------------------------------
 
 
+def open_for_assessments(actor: Actor, person_id: Any) -> tuple[Person, Any]:
+    """The person, for a page or answer about their assessments: the gate, and a 404 too
+    for a role that sees no assessments at all (a data-quality officer reads the record to
+    find duplicates, never its assessments). Audited as a read."""
+    from careweave.access.gate import open_person
+
+    if not rules.visible_audiences(actor.role):
+        with atomic():
+            person, _decision = require(actor, person_id, audit_action="read",
+                                        object_type="Assessment")
+            deny(actor, person.pk, "read", Basis.ROLE_MAY_NOT, "Assessment", "")
+    return open_person(actor, person_id, object_type="Assessment")
+
+
 def assessments_page(*, actor: Actor, person: Person, decision: Any, instrument_code: str = "",
                      include_drafts: bool = True, cursor: str | None = None,
                      size: int = 25) -> Page[Assessment]:

@@ -636,7 +636,7 @@ def refresh_latest(person_id: Any, instrument_id: Any) -> LatestScore | None:
     attention (a reliable deterioration: from its date; otherwise: from the due date)."""
     rows = list(Assessment.objects.filter(
         person_id=person_id, instrument_id=instrument_id, status=rules.SUBMITTED,
-        correction__isnull=True).select_related("instrument_version")
+        correction__isnull=True, unscored_reason="").select_related("instrument_version")
         .order_by("-taken_on", "-submitted_at")[:2])
     if not rows:
         LatestScore.objects.filter(person_id=person_id, instrument_id=instrument_id).delete()

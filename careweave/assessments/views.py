@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from careweave.access.gate import Action, open_person
+from careweave.access.gate import Action
 from careweave.access.pages import check_change, read_person
 from careweave.assessments import change, forms, rules, scoring, selectors, services
 from careweave.assessments.definitions import text_in
@@ -57,7 +57,7 @@ def _pages(definition: dict[str, Any]) -> list[list[str]]:
 @require_http_methods(["GET"])
 def assessments(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = actor_of(request)
-    person, decision = open_person(actor, person_id, object_type="Assessment")
+    person, decision = selectors.open_for_assessments(actor, person_id)
     page = selectors.assessments_page(actor=actor, person=person, decision=decision,
                                       cursor=cursor_of(request), size=page_size())
     lang = _lang()
@@ -418,7 +418,7 @@ def chart_spec(points: list[Any], definition: dict[str, Any], lang: str) -> dict
 @require_http_methods(["GET"])
 def trend(request: HttpRequest, person_id: uuid.UUID, code: str) -> HttpResponse:
     actor = actor_of(request)
-    person, decision = open_person(actor, person_id, object_type="Assessment")
+    person, decision = selectors.open_for_assessments(actor, person_id)
     points = selectors.trend(actor=actor, person=person, instrument_code=code[:40])
     if not points:
         raise Http404
