@@ -23,8 +23,9 @@ BUDGET = {
     "caseload API": 8,
     "create API": 14,
     # + notes (warnings banner 1, contacts 1, case notes 2) and medicines (list, last review)
-    "person page": 25,
-    "caseload page": 13,  # + the warnings flag (notes)
+    # + assessments (safety-flag banner 1, latest scores 1, drafts 1)
+    "person page": 28,
+    "caseload page": 14,  # + the warnings flag (notes), the safety flag (assessments)
 }
 
 

@@ -421,9 +421,10 @@ def _from_foreign(resource: Mapping[str, Any], known: Mapping[str, Any], name: s
     new = copy.deepcopy(dict(known))
     new_items = []
     for canonical in new["items"]:
-        item = mapped.get(canonical["code"])
-        if item is None:
+        found_item = mapped.get(canonical["code"])
+        if found_item is None:
             continue  # not in the file (an optional item such as PHQ-9's difficulty)
+        item = found_item
         label = _label(item)
         file_options = _answers(resource, item, value_sets, label, language)
         canonical_options = scoring.options_of(known, canonical)
@@ -433,11 +434,11 @@ def _from_foreign(resource: Mapping[str, Any], known: Mapping[str, Any], name: s
             for option in canonical_options:
                 match = by_value.get(option["value"])
                 if match is None:
-                    found = sorted(str(o.get("value")) for o in file_options)
+                    values = sorted(str(o.get("value")) for o in file_options)
                     raise ImportRefused(
                         f"{name}: {label}: no answer has the value {option['value']} "
                         f"({definitions.text_in(option['text'], 'en')!r}); the file's answers "
-                        f"have the values {', '.join(found) or 'none'}. Answers are matched "
+                        f"have the values {', '.join(values) or 'none'}. Answers are matched "
                         "by their ordinalValue.")
                 options.append({"code": match["code"] or option["code"],
                                 **({"system": match["system"]} if match.get("system")

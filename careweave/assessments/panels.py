@@ -151,7 +151,7 @@ def register() -> None:
                                         load=flags_banner, app="assessments"))
     registry.panel(Panel(key="assessments.assessments", title=ASSESSMENTS,
                          template="assessments/panels/assessments.html",
-                         load=assessments_panel, order=45, app="assessments"))
+                         load=assessments_panel, order=47, app="assessments"))
     for key, label, describe, audience in (
         ("assessments.recorded", gettext_lazy("Assessment recorded"), describe_recorded,
          care_team),

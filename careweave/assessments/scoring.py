@@ -366,13 +366,13 @@ def definition_problems(definition: Mapping[str, Any]) -> list[str]:
                                                 if i.get("type", CHOICE) == CHOICE]
         lowest = highest = 0
         for code in scored:
-            item = item_map(definition).get(code)
-            if item is None:
+            scored_item = item_map(definition).get(code)
+            if scored_item is None:
                 problems.append(f"the score adds up item {code}, which does not exist")
                 continue
-            values = [o.get("value") for o in options_of(definition, item)]
-            if not values or not all(isinstance(v, int) and not isinstance(v, bool)
-                                     for v in values):
+            raw = [o.get("value") for o in options_of(definition, scored_item)]
+            values = [v for v in raw if isinstance(v, int) and not isinstance(v, bool)]
+            if not values or len(values) != len(raw):
                 problems.append(f"item {code} is scored but its answer options have no "
                                 "whole-number values")
                 continue

@@ -50,7 +50,7 @@ def visible_q(actor: Actor) -> Q:
     """Submitted assessments of the audiences the actor's role sees, and the drafts of the
     actor's own organisation."""
     return audience_q(actor) & (~Q(status=rules.DRAFT)
-                                | Q(organisation_id=actor.organisation_id))
+                                | Q(organisation_id=str(actor.organisation_id)))
 
 
 # -- instruments --------------------------------------------------------------------------------
@@ -191,7 +191,7 @@ def drafts_for(*, actor: Actor, person: Person) -> list[Assessment]:
     """The actor's organisation's drafts for the person (one query)."""
     return list(Assessment.objects.filter(audience_q(actor), person_id=person.pk,
                                           status=rules.DRAFT,
-                                          organisation_id=actor.organisation_id)
+                                          organisation_id=str(actor.organisation_id))
                 .select_related("instrument", "instrument_version", "link")
                 .order_by("-started_at")[:20])
 
@@ -246,7 +246,7 @@ def _caseload_probe(actor: Actor, now: dt.datetime) -> Exists:
     from careweave.access.gate import ProbeExists
 
     shared = Sharing.objects.filter(person=OuterRef("person_id"),
-                                    organisation_id=actor.organisation_id,
+                                    organisation_id=str(actor.organisation_id),
                                     valid_from__lte=now).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gt=now))
     return ProbeExists(shared)

@@ -139,11 +139,12 @@ def resolve_version(code: Any, version: Any = None) -> InstrumentVersion:
     if instrument is None:
         raise ValidationFailed(_("There is no such instrument."),
                                errors={"instrument": [_("Choose an instrument from the list.")]})
+    found: InstrumentVersion | None
     if version in (None, ""):
-        if instrument.current is None:
+        found = instrument.current
+        if found is None:
             raise ValidationFailed(_("This instrument has no version to record."),
                                    errors={"instrument": [_("Choose another instrument.")]})
-        found = instrument.current
     else:
         found = InstrumentVersion.objects.filter(instrument=instrument,
                                                  version=str(version)[:40]).first()
@@ -333,7 +334,8 @@ def _draft_for_change(actor: Actor, person: Any, assessment_id: Any) -> Assessme
     found = None
     if aid is not None:
         found = (_lock(Assessment.objects.filter(pk=aid, person_id=person.pk,
-                                                 organisation_id=actor.organisation_id))
+                                                 organisation=actor.membership.organisation
+                                                 if actor.membership else None))
                  .select_related("instrument_version", "instrument").first())
     if found is None or not rules.may_see(found.audience, actor.role):
         deny(actor, person.pk, "update", Basis.NOT_FOUND, "Assessment", str(assessment_id))
@@ -711,12 +713,14 @@ def recipients(person: Any) -> list[tuple[Any, Organisation, str]]:
     out: list[tuple[Any, Organisation, str]] = []
     for member in members:
         if member.organisation.kind == Organisation.Kind.MENTAL_HEALTH:
-            staff = member.staff if member.staff_id and member.staff.is_active else None
+            staff = member.staff if member.staff is not None and member.staff.is_active \
+                else None
             out.append((staff, member.organisation, "mental_health_lead"))
     if out:
         return out
     for member in members:
-        if member.staff_id and member.staff.is_active and member.staff.role == "coordinator":
+        if member.staff is not None and member.staff.is_active and \
+                member.staff.role == "coordinator":
             out.append((member.staff, member.organisation, "coordinator"))
     if out:
         return out
@@ -924,7 +928,7 @@ def link_revoke(*, actor: Actor, person_id: Any, link_id: Any) -> SelfCompletion
         if lid is not None:
             link = _lock(SelfCompletionLink.objects.filter(
                 pk=lid, person_id=person.pk,
-                assessment__organisation_id=actor.organisation_id)).first()
+                assessment__organisation_id=str(actor.organisation_id))).first()
         if link is None:
             deny(actor, person.pk, "update", Basis.NOT_FOUND, "SelfCompletionLink",
                  str(link_id))

@@ -167,7 +167,8 @@ def page(request: HttpRequest, person_id: uuid.UUID, assessment_id: uuid.UUID,
     if not 1 <= number <= len(pages):
         raise Http404
     codes = pages[number - 1]
-    make = {"definition": draft.definition, "codes": codes, "language": draft.language}
+    make: dict[str, Any] = {"definition": draft.definition, "codes": codes,
+                            "language": draft.language}
     status = 200
     if request.method == "POST":
         form = forms.QuestionsForm(request.POST, **make)
@@ -331,7 +332,8 @@ def correct(request: HttpRequest, person_id: uuid.UUID,
     class CorrectForm(forms.QuestionsForm, forms.ReasonMixin):
         pass
 
-    make = {"definition": definition, "codes": codes, "language": current.language}
+    make: dict[str, Any] = {"definition": definition, "codes": codes,
+                            "language": current.language}
     status = 200
     if request.method == "POST":
         form = CorrectForm(request.POST, **make)
@@ -515,7 +517,8 @@ def complete(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     with translation.override(language):
         if number <= len(pages):
-            make = {"definition": definition, "codes": pages[number - 1], "language": language}
+            make: dict[str, Any] = {"definition": definition, "codes": pages[number - 1],
+                                    "language": language}
             if request.method == "POST":
                 form = forms.QuestionsForm(request.POST, **make)
                 status = 400
