@@ -559,7 +559,7 @@ def complete(request: HttpRequest, token: str) -> HttpResponse:
             "rows": answer_rows(definition, draft.answers, language)
             if number > len(pages) else [],
             "licence": text_in(definition.get("licence"), language)}, status=status)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # the token never leaves for another site
     return response
 
 

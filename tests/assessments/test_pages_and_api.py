@@ -140,7 +140,7 @@ def test_a_self_completion_link_shows_only_the_form_and_works_once(client, link,
     text = page.content.decode()
     assert page.status_code == 200 and "Feeling nervous" in text
     assert "Okafor" not in text and "Maya" not in text  # nothing about the person
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     done = _complete(client, token)
     assert done.status_code == 200 and "Your answers have been sent" in done.content.decode()
     assessment = Assessment.objects.get(pk=row.assessment_id)
