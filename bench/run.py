@@ -326,8 +326,9 @@ def outer(argv: Sequence[str]) -> int:
     """
     pg = ROOT / "scripts" / "pg-test.sh"
     cmd = [str(pg), sys.executable, str(Path(__file__).resolve()), "--inner", *argv]
-    log("starting a throwaway PostgreSQL 15 (scripts/pg-test.sh)")
-    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+    log("starting a throwaway PostgreSQL 15 (scripts/pg-test.sh), default durability")
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
+                            env={**os.environ, "PG_DURABLE": "1"})
     signalled: list[int] = []
     last: dict[int, float] = {}
 
@@ -1088,7 +1089,7 @@ def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_s
         f"# Careweave benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "",
         machine_line(args),
-        f"- PostgreSQL 15 (throwaway, fsync off); {args.people:,} people seeded{extra}; "
+        f"- PostgreSQL 15 (throwaway, default durability: fsync and synchronous commit on); {args.people:,} people seeded{extra}; "
         f"{USERNAME} ({ORGANISATION}) sees {fx.caseload}",
         f"- gunicorn gthread {args.workers} workers x {args.threads} threads, DEBUG off; peak RSS "
         f"(VmHWM) master {_mb(rss[0])}, workers {_mb(rss[1])} in all (largest {_mb(rss[2])})",
@@ -1161,7 +1162,7 @@ def scale_run(args: argparse.Namespace, loadgen: str) -> int:
         f"# Careweave: how cost grows, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "",
         machine_line(args),
-        "- PostgreSQL 15 (throwaway, fsync off); each size seeded on top of the last with "
+        "- PostgreSQL 15 (throwaway, default durability); each size seeded on top of the last with "
         "`careweave seed` (rate as the command measured it)",
         f"- at each size a fresh gunicorn (gthread {args.workers} workers x {args.threads} threads, "
         f"DEBUG off); {loadgen}, {args.clients} connections, {args.duration} s per scenario after "

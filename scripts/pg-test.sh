@@ -6,7 +6,7 @@
 # Starts a cluster in a temp dir as the postgres OS user (initdb/postgres refuse root) on a
 # free loopback port, creates role and database careweave (CREATEDB, so pytest-django can
 # create test_careweave), exports DATABASE_URL, runs "$@", then stops and removes the
-# cluster, exiting with the command's exit code. fsync is off: for tests only.
+# cluster, exiting with the command's exit code. fsync is off (tests) unless PG_DURABLE=1.
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
@@ -29,6 +29,13 @@ else
   pg_as() { sudo -n -u postgres -- "$@"; }
 fi
 
+# Tests need no durability; the benchmark measures with PostgreSQL's defaults (PG_DURABLE=1).
+if [ "${PG_DURABLE:-0}" = 1 ]; then
+  DURABILITY=""
+else
+  DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
+
 PGTMP=$(mktemp -d /tmp/pgci.XXXXXX)
 chmod 755 "$PGTMP"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$PGTMP"
@@ -46,7 +53,7 @@ started=$EPOCHREALTIME
 pg_as "$PGBIN/initdb" -D "$PGTMP/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
   -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
 if ! pg_as "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGTMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGTMP $DURABILITY" \
   start >/dev/null; then
   echo "pg-test: PostgreSQL failed to start; server log:" >&2
   cat "$PGTMP/server.log" >&2 || true

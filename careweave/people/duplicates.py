@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from careweave.people import matching
 from careweave.people.matching import Demographics, Match, Reason
 from careweave.people.models import DuplicateCandidate, Person, PersonIdentifier
+from careweave.people.names import search_key
 
 # Candidates of one person at most. A million people share about 40 a day, so the 60 or so
 # dates of one person give some 2,500; a placeholder date (1 January 1900) shared by many
@@ -69,13 +72,24 @@ def demographics_of(person: Person,
                         identifiers=frozenset(identifiers))
 
 
-def candidates(qs: QuerySet[Person], birth_dates: Iterable[dt.date]) -> list[Person]:
-    """People of ``qs`` born on one of ``birth_dates``, not merged (one indexed query)."""
+# On PostgreSQL, candidates whose names share too few trigrams with the probe's cannot
+# reach a possible match (a name must bring at least 20 of the 70 points), so the database
+# drops them before Python compares: the set stays small however many share a birthday.
+NAME_SIMILARITY_FLOOR = 0.12
+
+
+def candidates(qs: QuerySet[Person], birth_dates: Iterable[dt.date],
+               name_key: str = "") -> list[Person]:
+    """People of ``qs`` born on one of ``birth_dates``, not merged (one indexed query);
+    on PostgreSQL only those whose name is at all like ``name_key`` (trigram similarity)."""
     dates = sorted(set(birth_dates))
     if not dates:
         return []
-    return list(qs.filter(birth_date__in=dates, merged_into__isnull=True).only(*FIELDS)
-                .order_by("sort_name", "id")[:CANDIDATE_LIMIT])
+    qs = qs.filter(birth_date__in=dates, merged_into__isnull=True)
+    if name_key and connection.vendor == "postgresql":
+        qs = qs.annotate(cw_similar=TrigramSimilarity("search_name", name_key)).filter(
+            cw_similar__gt=NAME_SIMILARITY_FLOOR)
+    return list(qs.only(*FIELDS).order_by("sort_name", "id")[:CANDIDATE_LIMIT])
 
 
 def identifiers_of(people: Iterable[Person]) -> dict[Any, list[tuple[str, str]]]:
@@ -110,7 +124,8 @@ def matches(qs: QuerySet[Person], probe: Demographics, *, exclude: Any = None,
     :data:`~careweave.people.matching.POSSIBLE`), most likely first."""
     if probe.birth_date is None:
         return []
-    pool = [p for p in candidates(qs, matching.birth_date_variants(probe.birth_date))
+    name_key = search_key(f"{probe.given_name} {probe.family_name}")
+    pool = [p for p in candidates(qs, matching.birth_date_variants(probe.birth_date), name_key)
             if exclude is None or p.pk != exclude]
     found = score(probe, pool)
     found.sort(key=lambda pm: (-pm[1].score, pm[0].sort_name, str(pm[0].pk)))

@@ -30,7 +30,13 @@ from careweave.core.pagination import Page, decode_cursor, encode_cursor, keyset
 from careweave.core.registry import registry
 from careweave.people import duplicates, matching
 from careweave.people import identifiers as ids
-from careweave.people.models import DuplicateCandidate, Person, PersonIdentifier, PersonMerge
+from careweave.people.models import (
+    DuplicateCandidate,
+    Person,
+    PersonIdentifier,
+    PersonMerge,
+    RelatedPerson,
+)
 from careweave.people.names import search_key, sort_key, sorts_swedish
 
 MAX_QUERY = 100
@@ -165,27 +171,34 @@ def _like_escape(token: str) -> str:
 
 
 def _attach_identifiers(people: list[Person]) -> None:
-    """``person.identifiers.all()`` for a page of people without a query each: one
+    _attach_rows(people, PersonIdentifier, "identifiers", "system")
+
+
+def _attach_rows(people: list[Person], model: Any, related: str, order: str) -> None:
+    """``person.<related>.all()`` for a page of people without a query each: one
     hand-written statement, cached as Django's prefetch would cache it."""
     if not people:
         return
     marks = ", ".join(["%s"] * len(people))
-    sql = (f"SELECT {rawsql.select_list(PersonIdentifier, 'i')} "
-           f"FROM {rawsql.table(PersonIdentifier)} i WHERE i.person_id IN ({marks}) "
-           "ORDER BY i.person_id, i.system")
+    column = connection.ops.quote_name(model._meta.get_field(order).column)
+    sql = (f"SELECT {rawsql.select_list(model, 'r')} "
+           f"FROM {rawsql.table(model)} r WHERE r.person_id IN ({marks}) "
+           f"ORDER BY r.person_id, r.{column}")
     with connection.cursor() as c:
-        c.execute(sql, [rawsql.prep(PersonIdentifier, "person", p.pk) for p in people])
+        c.execute(sql, [rawsql.prep(model, "person", p.pk) for p in people])
         rows = c.fetchall()
-    by_person: dict[uuid.UUID, list[PersonIdentifier]] = {p.pk: [] for p in people}
+    by_person: dict[uuid.UUID, list[Any]] = {p.pk: [] for p in people}
     for row in rows:
-        ident = rawsql.build(PersonIdentifier, row)
-        assert isinstance(ident, PersonIdentifier)
-        by_person[ident.person_id].append(ident)
+        item: Any = rawsql.build(model, row)
+        by_person[item.person_id].append(item)
     for person in people:
-        cached = person.identifiers.all()
-        cached._result_cache = by_person[person.pk]  # type: ignore[attr-defined]
-        cached._prefetch_done = True  # type: ignore[attr-defined]
-        person._prefetched_objects_cache = {"identifiers": cached}  # type: ignore[attr-defined]
+        cached = getattr(person, related).all()
+        cached._result_cache = by_person[person.pk]
+        cached._prefetch_done = True
+        cache = getattr(person, "_prefetched_objects_cache", None)
+        if cache is None:
+            cache = person._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+        cache[related] = cached
 
 
 def person_detail(*, actor: Actor, person_id: uuid.UUID | str) -> dict[str, Any]:
@@ -205,7 +218,8 @@ def person_detail(*, actor: Actor, person_id: uuid.UUID | str) -> dict[str, Any]
         _follow_merge(actor, person.pk, None)
         deny(actor, person.pk, "read", Basis.NOT_FOUND, "Person", str(person.pk))
     # Cached on the person: the network panel reads the same rows.
-    prefetch_related_objects([person], "identifiers", "network")
+    _attach_rows([person], PersonIdentifier, "identifiers", "system")
+    _attach_rows([person], RelatedPerson, "network", "name")
     network = sorted(person.network.all(), key=lambda r: (
         not r.is_next_of_kin, sort_key(r.name, "", get_language() or "")))
     return {
