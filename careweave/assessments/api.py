@@ -87,9 +87,7 @@ def get_questionnaire(request: HttpRequest, code: str,
     resource = services.instrument_export(code=code, version=filters.version)
     audit_record(actor=actor, action=AuditEvent.Action.EXPORT, object_type="Instrument",
                  object_id=f"{code[:20]}@{resource['version']}", purpose="direct_care")
-    answer = JsonAnswer(resource)
-    answer["Content-Type"] = "application/fhir+json; charset=utf-8"
-    return answer
+    return JsonAnswer(resource)
 
 
 # -- assessments ---------------------------------------------------------------------------------

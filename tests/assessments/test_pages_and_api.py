@@ -204,7 +204,7 @@ def test_api_lists_and_gets_instruments(api_as) -> None:  # noqa: ANN001
     assert detail["definition"]["scoring"]["bands"][2]["min"] == 10
     assert detail["licence"]["en"].startswith("PHQ-9 © Pfizer")
     questionnaire = api.get("/instruments/phq9/questionnaire")
-    assert questionnaire["Content-Type"].startswith("application/fhir+json")
+    assert questionnaire["Content-Type"].startswith("application/json")
     assert questionnaire.json()["resourceType"] == "Questionnaire"
     assert_problem(api.get("/instruments/phq9?version=0.1"), 422)
     assert_problem(api.get("/instruments/nothing"), 422)
