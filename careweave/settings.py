@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "careweave.insights",
     "careweave.notes",
     "careweave.medicines",
+    "careweave.assessments",
     "careweave.web",
     "careweave.api",
     "careweave.demo",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("careweave.notes.urls")),
     path("", include("careweave.medicines.urls")),
     path("", include("careweave.plans.urls")),
+    path("", include("careweave.assessments.urls")),
     path("api/v1/", include("careweave.api.urls")),
     path("", include("careweave.api.health_urls")),
 ]

@@ -24,8 +24,10 @@ BUDGET = {
     "create API": 14,
     # + notes (warnings banner 1, contacts 1, case notes 2) and medicines (list, last review)
     # + plans (the plans panel 1, the crisis banner 1)
-    "person page": 27,
-    "caseload page": 14,  # + the warnings flag (notes), the review-overdue flag (plans)
+    # + assessments (safety-flag banner 1, latest scores 1, drafts 1)
+    "person page": 30,
+    # + the warnings flag (notes), the review-overdue flag (plans), the safety flag (assessments)
+    "caseload page": 15,
 }
 
 

@@ -88,6 +88,9 @@ class Action(StrEnum):
     EXPORT_PLAN = "export_plan"  # a PDF or print copy of the plan
     CHANGE_CRISIS_PLAN = "change_crisis_plan"
     RECORD_CRISIS = "record_crisis"  # start or end a crisis (the plan shows first)
+    # assessments: record (drafts, submit, correct, a self-completion link), review a flag
+    RECORD_ASSESSMENT = "record_assessment"
+    REVIEW_SAFETY_FLAG = "review_safety_flag"
     # Kept for callers that only ask "may this actor change the record at all?"
     CHANGE = "change"
 
@@ -192,6 +195,13 @@ POLICY: dict[Action, Rule] = {
                                     "organisation"),
     Action.RECORD_CRISIS: Rule(CARE_ROLES, _TEAM,
                                "care roles of the registering or a care-team organisation"),
+    Action.RECORD_ASSESSMENT: Rule(CARE_ROLES, _TEAM,
+                                   "care roles of the registering or a care-team "
+                                   "organisation, for the instruments their role may see "
+                                   "(assessments.rules: care workers not the clinical ones)"),
+    Action.REVIEW_SAFETY_FLAG: Rule(frozenset({"clinician", "nurse"}), _TEAM,
+                                    "clinicians and nurses of the registering or a "
+                                    "care-team organisation"),
     Action.CHANGE: Rule(CARE_ROLES, _TEAM, "any change: the registering or a care-team "
                         "organisation, never emergency access"),
 }

@@ -16,6 +16,7 @@ from careweave.api.docs import LocalSwagger
 from careweave.api.openapi import document_problems
 from careweave.api.parser import JsonParser
 from careweave.api.problems import install
+from careweave.assessments import api as assessments_api
 from careweave.audit import api as audit_api
 from careweave.core.api import restriction_of
 from careweave.medicines import api as medicines_api
@@ -26,8 +27,7 @@ from careweave.plans import api as plans_api
 
 # The mounted routers, in the order their operations appear in the OpenAPI description.
 ROUTERS = (people_api.router, access_api.router, audit_api.router, orgs_api.router,
-           notes_api.router, medicines_api.router,
-           plans_api.router)
+           notes_api.router, medicines_api.router, plans_api.router, assessments_api.router)
 
 DESCRIPTION = _(
     "Careweave's JSON API for our own front ends and integrators.\n\n"

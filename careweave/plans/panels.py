@@ -133,7 +133,7 @@ PLANS = gettext_lazy("Plans")
 
 def register() -> None:
     registry.person_banner(PersonBanner(key="plans.crisis", template="plans/banners/crisis.html",
-                                        load=crisis_banner, order=5, app="plans"))
+                                        load=crisis_banner, order=3, app="plans"))
     registry.panel(Panel(key="plans.plans", title=PLANS, template="plans/panels/plans.html",
                          load=plans_panel, order=50, app="plans"))
     for key, label, describe in (

@@ -46,6 +46,7 @@ class MenuItem:
 CASELOAD = MenuItem("people:caseload", _("My caseload"))
 ADD_PERSON = MenuItem("people:person_create", _("Add a person"))
 BREAK_GLASS = MenuItem("access:break_glass", _("Emergency access"))
+ASSESSMENTS = MenuItem("assessments:team", _("Assessments to follow up"))
 AUDIT_LOG = MenuItem("audit:audit_log", _("Audit log"))
 BREAK_GLASS_REPORT = MenuItem("audit:break_glass_report", _("Emergency access report"))
 INSIGHTS = MenuItem("insights:home", _("Insights"))
@@ -59,7 +60,7 @@ def menu_for(actor: Actor | None) -> list[MenuItem]:
     role = actor.role
     items: list[MenuItem] = []
     if role in CARE_ROLES:
-        items += [CASELOAD, ADD_PERSON]
+        items += [CASELOAD, ADD_PERSON, ASSESSMENTS]
         if may_break_glass(role):
             items.append(BREAK_GLASS)
     if role == "privacy_lead":

@@ -176,6 +176,9 @@ EXPECTED: dict[Action, dict[str, set[str]]] = {
     Action.EXPORT_PLAN: {"R": CARE, "T": CARE, "B": set()},
     Action.CHANGE_CRISIS_PLAN: {"R": PROFESSIONALS, "T": PROFESSIONALS, "B": set()},
     Action.RECORD_CRISIS: {"R": CARE, "T": CARE, "B": set()},
+    Action.RECORD_ASSESSMENT: {"R": CARE, "T": CARE, "B": set()},
+    Action.REVIEW_SAFETY_FLAG: {"R": {"clinician", "nurse"}, "T": {"clinician", "nurse"},
+                                "B": set()},
     Action.CHANGE: {"R": CARE, "T": CARE, "B": set()},
 }
 

@@ -93,8 +93,11 @@ def test_keys_are_registered_once() -> None:
 def test_every_app_panel_and_kind_is_registered() -> None:
     assert [p.key for p in registry.panels()] == [
         "notes.warnings", "access.care_team", "notes.contacts", "access.consent",
-        "people.network", "medicines.list", "notes.notes", "plans.plans", "people.timeline"]
-    assert [b.key for b in registry.person_banners()] == ["plans.crisis", "notes.warnings"]
+        "people.network", "medicines.list", "assessments.assessments", "notes.notes",
+        "plans.plans", "people.timeline"]
+    # a crisis plan in force shows first, then a safety flag, then the warnings
+    assert [b.key for b in registry.person_banners()] == ["plans.crisis", "assessments.safety",
+                                                          "notes.warnings"]
     kinds = {k.key for k in registry.timeline_kinds()}
     assert {"access.care_team_joined", "access.care_team_left", "access.consent_recorded",
             "access.consent_withdrawn", "access.break_glass", "people.registered",

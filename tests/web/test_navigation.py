@@ -16,9 +16,10 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "careweave-demo"
 
 MENU = {
-    "gp.uk": ["My caseload", "Add a person", "Emergency access"],
-    "sw.uk": ["My caseload", "Add a person", "Emergency access"],
-    "home.uk": ["My caseload", "Add a person"],  # care workers cannot break the glass
+    "gp.uk": ["My caseload", "Add a person", "Assessments to follow up", "Emergency access"],
+    "sw.uk": ["My caseload", "Add a person", "Assessments to follow up", "Emergency access"],
+    # care workers cannot break the glass
+    "home.uk": ["My caseload", "Add a person", "Assessments to follow up"],
     "privacy.se": ["Audit log", "Emergency access report"],
     "analyst.uk": ["Insights"],
     "orgadmin.uk": ["Staff"],
