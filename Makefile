@@ -14,8 +14,9 @@ export UV_NO_PROGRESS := 1
 UV ?= $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo python3 -m uv; fi)
 RUN = $(UV) run --frozen
 
-# Extra pytest arguments, e.g. make test PYTEST_ARGS="-n 2" or PYTEST_ARGS="-x -k consent".
-PYTEST_ARGS ?=
+# pytest arguments: by default one worker per core, at most 4 (each worker has its own test
+# database and, for the browser tests, its own chromium). PYTEST_ARGS="-x -k consent" for one.
+PYTEST_ARGS ?= -n auto --maxprocesses 4
 TIMEFORMAT := took %1Rs
 export TIMEFORMAT
 
