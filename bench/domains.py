@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 KEYS = ("notes_page", "timeline_page", "note_add", "phq9_submit", "deteriorating",
@@ -318,12 +319,12 @@ def heavy_person(api: Api, people: People, clients: int) -> tuple[str, str]:
     pid, have = first_that(people, usable, "the heavy person page")
     jobs: list[Callable[[], Any]] = []
     for i in range(have["warnings"], HEAVY["warnings"]):
-        jobs.append(lambda i=i: api.call("POST", f"/people/{pid}/warnings", warning_body(i)))
+        jobs.append(partial(api.call, "POST", f"/people/{pid}/warnings", warning_body(i)))
     for i in range(have["medicines"], HEAVY["medicines"]):
-        jobs.append(lambda i=i: api.call("POST", f"/people/{pid}/medicines", medicine_body(i)))
+        jobs.append(partial(api.call, "POST", f"/people/{pid}/medicines", medicine_body(i)))
     for i in range(have["notes"], HEAVY["notes"]):
-        jobs.append(lambda i=i: api.call("POST", f"/people/{pid}/notes",
-                                         note_body(i, _ago(i * 0.5)), key=f"bench-heavy-{pid}-{i}"))
+        jobs.append(partial(api.call, "POST", f"/people/{pid}/notes", note_body(i, _ago(i * 0.5)),
+                            key=f"bench-heavy-{pid}-{i}"))
     errors = parallel(jobs, clients)
     if errors:
         raise RuntimeError(f"{len(errors)} of {len(jobs)} writes for the heavy person failed, "
@@ -346,9 +347,8 @@ def timeline_person(api: Api, people: People, entries: int, clients: int) -> tup
     missing = max(0, entries - seeded - 1)
     t0 = time.monotonic()
     # newest first on the page: spread the notes over the past, a couple of hours apart
-    jobs = [lambda i=i: api.call("POST", f"/people/{pid}/notes",
-                                 note_body(i, _ago(0.02 + i * 0.1)), key=f"bench-tl-{pid}-{i}")
-            for i in range(1, missing + 1)]
+    jobs = [partial(api.call, "POST", f"/people/{pid}/notes", note_body(i, _ago(0.02 + i * 0.1)),
+                    key=f"bench-tl-{pid}-{i}") for i in range(1, missing + 1)]
     errors = parallel(jobs, clients)
     if len(errors) > max(5, missing // 100):
         raise RuntimeError(f"{len(errors)} of {missing} timeline notes failed, e.g. {errors[0]}")
