@@ -304,6 +304,9 @@ class Result:
     def met(self) -> str:
         if self.note:
             return "n/a"
+        if self.requests == 0 and not self.bad and not self.statuses:
+            # every client still waiting at the end: slower than the run is long
+            return "NO (none answered in time)"
         if self.requests == 0 or self.bad > max(5, self.requests // 100):
             return "ERRORS"
         t = self.scenario.target

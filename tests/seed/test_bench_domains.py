@@ -45,6 +45,9 @@ def test_domain_targets_are_judged_on_the_measured_figures(bench: ModuleType) ->
     # 412s or 500s are errors, however fast
     assert bench.Result(page, requests=2000, seconds=20, p95=10, bad=21).met() == "ERRORS"
     assert bench.Result(page, requests=2000, seconds=20, p95=10, bad=20).met() == "yes"
+    # nothing answered within the run (a PDF slower than --duration): not met, not errors
+    assert bench.Result(pdf, requests=0, seconds=3).met() == "NO (none answered in time)"
+    assert bench.Result(pdf, requests=0, seconds=3, bad=16).met() == "ERRORS"
 
 
 @pytest.mark.parametrize("only", ["notes_page,note_add", "timeline_page", "phq9_submit",
