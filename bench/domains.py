@@ -329,8 +329,8 @@ def heavy_person(api: Api, people: People, clients: int) -> tuple[str, str]:
     if errors:
         raise RuntimeError(f"{len(errors)} of {len(jobs)} writes for the heavy person failed, "
                            f"e.g. {errors[0]}")
-    seeded = ", ".join(f"{have[k] - (1 if k == 'warnings' else 0)} {k}" for k in HEAVY)
-    return pid, f"had {seeded} from the seed"
+    seeded = ", ".join(f"{k} {have[k] - (1 if k == 'warnings' else 0)}" for k in HEAVY)
+    return pid, f"from the seed: {seeded}"
 
 
 def timeline_person(api: Api, people: People, entries: int, clients: int) -> tuple[str, str]:
