@@ -565,9 +565,17 @@ def plans_setup(b: Any, api: Api, people: People, args: argparse.Namespace,
         refs.sort(key=lambda r: r.plan)
 
         def lines() -> list[str]:
-            """One line per client, each with its plan's current ETag."""
-            for ref in refs:
-                ref.etag = api.call("GET", f"/people/{ref.person}/plans/{ref.plan}")[1]
+            """One line per client, each with its plan's current ETag: read until two reads
+            agree, as saves still in flight when the last run stopped may commit after it."""
+            seen: list[str] = []
+            for _ in range(10):
+                now = [api.call("GET", f"/people/{r.person}/plans/{r.plan}")[1] for r in refs]
+                if now == seen:
+                    break
+                seen = now
+                time.sleep(0.3)
+            for ref, etag in zip(refs, seen, strict=True):
+                ref.etag = etag
             body = {"own_words": "I want to walk to the shops on my own again ({seq})",
                     "reason": "Reworded with the person"}
             return [item("PATCH", f"/api/v1/people/{r.person}/plans/{r.plan}/goals/{r.goals[0]}",
