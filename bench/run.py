@@ -65,6 +65,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 if str(BENCH) not in sys.path:  # imported as a module (the bookkeeping tests), not run
     sys.path.insert(0, str(BENCH))
+import domains  # noqa: E402
 import peer as peer_mod  # noqa: E402
 
 RESULTS = BENCH / "results"
@@ -103,7 +104,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
                    help="gunicorn worker type (gthread)")
     p.add_argument("--only", default="",
                    help="comma-separated scenario keys to run (caseload_page, caseload_api, "
-                        "person_page, person_api, search_api, create_api, audit, peer)")
+                        "person_page, person_api, search_api, create_api, audit, peer, "
+                        + ", ".join(domains.KEYS) + ")")
     p.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto",
                    help="generator for Careweave's own scenarios (the side-by-side rounds "
                         "always use the peer's load.py)")
@@ -129,7 +131,12 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
                                              "bench/results/scale.md with --scale)")
     p.add_argument("--inner", action="store_true",
                    help="DATABASE_URL already points at an empty PostgreSQL: run there")
+    domains.add_arguments(p)
     args = p.parse_args(argv)
+    unknown = {k.strip() for k in args.only.split(",") if k.strip()} - ONLY_KEYS
+    if unknown:
+        p.error(f"--only: unknown scenario keys {', '.join(sorted(unknown))}")
+    domains.check_arguments(p, args)
     if not 1 <= args.people <= MAX_PEOPLE:
         p.error("--people must be between 1 and 1,000,000")
     if not 1 <= args.duration <= 600 or not 0 <= args.warmup <= 60:
@@ -265,11 +272,17 @@ class Target:
 class Scenario:
     key: str
     title: str
-    items: list[str]  # METHOD\tPATH[\tBODY]
+    items: list[str]  # METHOD\tPATH[\tBODY[\tHeader: value...]]; "{seq}": unique per request
     auth: str = ""  # "token" or "session"
     target: Target = field(default_factory=Target)
     audit_off: bool = False
     expect: tuple[int, ...] = (200,)
+    # One connection per client, each line's If-Match following its last answer's ETag
+    # (a client saving its own record again and again); needs a line per client.
+    track_etag: bool = False
+    # Called before each run (warm-up, measured run): the items afresh (e.g. current ETags).
+    refresh: Callable[[], list[str]] | None = None
+    about: str = ""  # the data it runs over, for the notes under the table
 
 
 @dataclass
@@ -291,6 +304,9 @@ class Result:
     def met(self) -> str:
         if self.note:
             return "n/a"
+        if self.requests == 0 and not self.bad and not self.statuses:
+            # every client still waiting at the end: slower than the run is long
+            return "NO (none answered in time)"
         if self.requests == 0 or self.bad > max(5, self.requests // 100):
             return "ERRORS"
         t = self.scenario.target
@@ -314,6 +330,23 @@ SEARCH = Target(p50_ms=20, p95_ms=100, text="≥ 2× GNU Health (side by side)")
 CREATE = Target(text="≥ 2× GNU Health (side by side)")
 CASELOAD_API = Target(min_rps=300)
 AUDIT_RATIO = 0.8
+
+
+BASE_KEYS = frozenset({"caseload_page", "caseload_api", "person_page", "person_api",
+                       "search_api", "create_api", "audit", "audit_on", "audit_off", "peer"})
+ONLY_KEYS = BASE_KEYS | frozenset(domains.KEYS)
+
+
+def parse_item(line: str, seq: str) -> tuple[str, str, str | None, dict[str, str]]:
+    """One request line: (method, path, body or None, extra headers), "{seq}" filled in."""
+    method, path, *rest = line.split("\t")
+    body = rest[0].replace("{seq}", seq) if rest and rest[0] else None
+    headers = {}
+    for h in rest[1:]:
+        name, sep, value = h.partition(":")
+        if sep:
+            headers[name.strip()] = value.strip().replace("{seq}", seq)
+    return method, path, body, headers
 
 
 # -- the outer run: a throwaway PostgreSQL ----------------------------------------------------
@@ -411,6 +444,7 @@ def seed(people: int, seed_arg: int) -> tuple[float, float]:
     t0 = time.monotonic()
     out = careweave("seed", "--people", str(people), "--seed", str(seed_arg))
     seconds = time.monotonic() - t0
+    domains.count_seeded(out)
     m = re.search(r"Seeded [\d,]+ people in ([\d.]+)s \(([\d,.]+) people/s\)", out)
     if m:
         return float(m.group(1)), float(m.group(2).replace(",", ""))
@@ -714,10 +748,11 @@ def run_wrk(port: int, sc: Scenario, headers: dict[str, str], cookies: list[str]
     cookie_file.write_text("\n".join(cookies) + "\n", encoding="utf-8")
     out = workdir / f"{sc.key}.json"
     out.unlink(missing_ok=True)
-    threads = max(1, min(2, clients))
+    threads = clients if sc.track_etag else max(1, min(2, clients))
     env = dict(os.environ, BENCH_ITEMS=str(items), BENCH_OUT=str(out),
                BENCH_THREADS=str(threads), BENCH_AUTH=headers.get("Authorization", ""),
-               BENCH_COOKIES=str(cookie_file) if cookies else "")
+               BENCH_COOKIES=str(cookie_file) if cookies else "",
+               BENCH_NONCE=secrets.token_hex(4), BENCH_TRACK_ETAG="1" if sc.track_etag else "")
     cmd = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s",
            "--timeout", "10s", "-s", str(BENCH / "wrk.lua"), f"http://{HOST}:{port}"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
@@ -739,30 +774,40 @@ def run_python(port: int, sc: Scenario, headers: dict[str, str], cookies: list[s
     statuses: list[dict[str, int]] = [{} for _ in range(clients)]
     errors = [0] * clients
 
+    nonce = secrets.token_hex(4)
+
     def client(n: int) -> None:
         rng = random.Random(n)
         conn = http.client.HTTPConnection(HOST, port, timeout=10)
         i = n
+        etags: dict[int, str] = {}
         while time.monotonic() < deadline:
-            method, path, *rest = sc.items[i % len(sc.items)].split("\t", 2)
+            index = i % len(sc.items)
+            method, path, text, extra = parse_item(sc.items[index], f"{nonce}-{n}-{i}")
             i += clients
-            h = dict(headers)
+            h = {**headers, **extra}
+            if sc.track_etag and "If-Match" in h and index in etags:
+                h["If-Match"] = etags[index]
             if cookies:
                 h["Cookie"] = rng.choice(cookies)
-            body = rest[0].encode() if rest else None
+            body = text.encode() if text is not None else None
             if body is not None:
                 h["Content-Type"] = "application/json"
             t0 = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers=h)
                 resp = conn.getresponse()
-                resp.read()
+                answer = resp.read()
             except (OSError, http.client.HTTPException):
                 errors[n] += 1
                 conn.close()
                 conn = http.client.HTTPConnection(HOST, port, timeout=10)
                 continue
             latencies[n].append((time.perf_counter() - t0) * 1000)
+            if sc.track_etag:
+                tag = domains.next_etag(resp.status, resp.getheader("ETag"), answer)
+                if tag:
+                    etags[index] = tag
             key = str(resp.status)
             statuses[n][key] = statuses[n].get(key, 0) + 1
         conn.close()
@@ -790,14 +835,13 @@ def run_python(port: int, sc: Scenario, headers: dict[str, str], cookies: list[s
 
 def check_once(port: int, sc: Scenario, headers: dict[str, str], cookies: list[str]) -> str:
     """One request before the load: '' if it answers as expected, else why not."""
-    method, path, *rest = sc.items[-1].split("\t", 2)
-    h = dict(headers)
+    method, path, text, extra = parse_item(sc.items[-1], f"check-{secrets.token_hex(6)}")
+    h = {**headers, **extra}
     if cookies:
         h["Cookie"] = cookies[0]
-    if rest:
+    if text is not None:
         h["Content-Type"] = "application/json"
-    status, _hdr, body = http_request(port, method, path, body=rest[0] if rest else None,
-                                      headers=h)
+    status, _hdr, body = http_request(port, method, path, body=text, headers=h)
     if status in sc.expect or (status == 409 and method == "POST"):
         return ""
     return f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}"
@@ -822,13 +866,17 @@ class Measure:
             log(f"{sc.key}: skipped, {problem}")
             return Result(sc, note=problem)
         main_sc, warm_sc = sc, sc
-        if sc.items[0].startswith("POST"):
+        if sc.items[0].startswith("POST") and not sc.track_etag:
             # New people are sent once each: warm-up and run use separate halves.
             half = len(sc.items) // 2
             main_sc, warm_sc = replace(sc, items=sc.items[:half]), replace(sc, items=sc.items[half:])
         clients, workdir = self.args.clients, self.workdir
         if warm:
+            if sc.refresh:
+                warm_sc = replace(warm_sc, items=sc.refresh())
             self.runner(server.port, warm_sc, headers, jar, warm, clients, workdir)
+        if sc.refresh:
+            main_sc = replace(main_sc, items=sc.refresh())
         load = os.getloadavg()[0]
         r = self.runner(server.port, main_sc, headers, jar, seconds, clients, workdir)
         r.scenario = sc
@@ -951,6 +999,10 @@ def main_run(args: argparse.Namespace, loadgen: str) -> int:
             for sc in scenarios(fx):
                 if not only or sc.key in only:
                     results.append(measure(on, sc, args.duration, args.warmup))
+            # Notes and medicines, assessments, plans (bench/domains.py): data made through
+            # the API as gp.uk, then measured like the rows above.
+            results += domains.measure_all(sys.modules[__name__], args, on, measure, token,
+                                           fx.person_ids, only)
 
             if not only or {"audit", "audit_on", "audit_off"} & only:
                 # Audit on vs off: the same person reads against two servers, alternating
@@ -1109,6 +1161,10 @@ def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_s
     skipped = [r for r in results if r.note]
     if skipped:
         notes += ["", "Skipped:"] + [f"- {r.scenario.key}: {r.note}" for r in skipped]
+    about = [r for r in results if r.scenario.about]
+    if about:
+        notes += ["", "Data of the domain scenarios (bench/domains.py):"]
+        notes += [f"- {r.scenario.key}: {r.scenario.about}" for r in about]
     notes += ["", "## Side by side with GNU Health", ""]
     notes += [pr.table] if pr.table else [f"Not run: {pr.skipped or 'no result'}."]
     return "\n".join(notes)
