@@ -498,7 +498,7 @@ class _Batch:
                 request_id=f"{self.rng.getrandbits(128):032x}", detail={"source": "seed"},
             )
             event.hash = event_digest(event)
-            heads[chain] = (event.seq, event.hash)
+            heads[chain] = (seq + 1, event.hash)
             yield event
 
 
