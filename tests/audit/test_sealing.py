@@ -305,3 +305,47 @@ def test_two_sealers_at_once_leave_no_gap_and_no_duplicate() -> None:
         assert sorted(s for c, s in rows if c == chain) == list(range(1, n + 1))
     checked, problems = audit_verify()
     assert problems == [] and checked == 1700
+
+
+# -- the long-running sealer, as `make demo` and the bench run it ------------------------------
+
+
+def test_seal_follow_seals_and_stops_cleanly_on_sigterm(tmp_path) -> None:  # noqa: ANN001
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "CAREWEAVE_TEST", "CAREWEAVE_DEBUG")}
+    env.update(CAREWEAVE_DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'follow.sqlite3'}")
+
+    def careweave(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "careweave.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    assert careweave("demo", "--reset").returncode == 0
+    waiting = careweave("audit", "verify", "--no-seal")
+    assert waiting.returncode == 0 and "waiting to be sealed" in waiting.stdout
+    sealer = subprocess.Popen([sys.executable, "-m", "careweave.cli", "audit", "seal",
+                               "--follow", "--every", "0.2"], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert sealer.stdout is not None
+        assert "Sealing the audit log every 0.2 s" in sealer.stdout.readline()
+        for _ in range(30):
+            time.sleep(1)  # a round is 0.2 s: the first look should find it done
+            done = careweave("audit", "verify", "--no-seal")
+            if "waiting to be sealed" not in done.stdout:
+                break
+        assert done.returncode == 0 and "every chain intact" in done.stdout
+        assert "waiting to be sealed" not in done.stdout
+        sealer.send_signal(signal.SIGTERM)
+        out, err = sealer.communicate(timeout=30)
+    finally:
+        if sealer.poll() is None:
+            sealer.kill()
+            sealer.wait()
+    assert sealer.returncode == 0, err
+    assert "Stopped sealing the audit log." in out
