@@ -81,11 +81,12 @@ def audit_state() -> dict[str, Any]:
 def healthz(request: HttpRequest) -> JsonResponse:
     database = database_state()
     ok = database == "ok"
+    tasks = task_state() if ok else {"state": "unknown"}
     audit = audit_state() if ok else {"state": "unknown"}
     body = {
         "status": ("degraded" if audit["state"] == "behind" else "ok") if ok else "error",
         "database": database,
-        "tasks": task_state() if ok else {"state": "unknown"},
+        "tasks": tasks,
         "audit": audit,
     }
     return JsonResponse(body, status=200 if ok else 503)
