@@ -56,7 +56,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq")]
+        # Sealed events only: an unsealed insert (every audited request) adds no entry here.
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq",
+                                               condition=models.Q(seq__isnull=False))]
         indexes = [
             models.Index(fields=["person_id", "-at"], name="audit_person_idx"),
             models.Index(fields=["organisation_id", "-at"], name="audit_org_idx"),

@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -300,13 +299,14 @@ def _heads() -> dict[int, tuple[int, str]]:
 def audit_seal(*, limit: int = 1000) -> int:
     """Seal the events committed unsealed so far; return how many were sealed.
 
-    Reads them in id order, ``limit`` at a time; each chain's share of a batch is sealed in
-    one short transaction: the chain's head row locked (``SELECT … FOR UPDATE`` on
-    PostgreSQL; SQLite holds its write lock), the events re-read (a concurrent sealer may
-    have sealed them: those are skipped), numbered on from the head, hashed with
-    :func:`event_digest`, then the events and the head updated. Two sealers at once are
-    safe: they take each chain's head in turn. An event committed while this runs, with
-    an id below ones already sealed, is sealed by the next call, after them."""
+    Reads them in id order, ``limit`` at a time, and seals each batch in one short
+    transaction: the head rows of the batch's chains locked, in chain order (``SELECT …
+    FOR UPDATE`` on PostgreSQL; SQLite holds its write lock), the events re-read (a
+    concurrent sealer may have sealed some: those are skipped), each chain's numbered on
+    from its head in id order and hashed with :func:`event_digest`, then the events and the
+    heads updated. Two sealers at once are safe: they take the heads in the same order and
+    the second finds nothing left to seal. An event committed while this runs, with an id
+    below ones already sealed, is sealed by the next call, after them."""
     table = rawsql.table(AuditEvent)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT max(id) FROM {table} WHERE seq IS NULL")
@@ -318,54 +318,59 @@ def audit_seal(*, limit: int = 1000) -> int:
             cursor.execute(f"SELECT id, chain FROM {table} WHERE seq IS NULL AND id > %s "
                            "AND id <= %s ORDER BY id LIMIT %s", [after, high, limit])
             batch = cursor.fetchall()
-        by_chain: dict[int, list[int]] = defaultdict(list)
-        for event_id, chain in batch:
-            by_chain[chain].append(event_id)
-        for chain in sorted(by_chain):
-            sealed += _seal_chain(chain, by_chain[chain])
+        if batch:
+            sealed += _seal_batch([event_id for event_id, _c in batch],
+                                  sorted({chain for _i, chain in batch}))
         if len(batch) < limit:
             break
         after = batch[-1][0]
     return sealed
 
 
-_LOCK = "SELECT seq, hash FROM {head} WHERE chain = %s"
 # VALUES names its columns column1, column2, ... on PostgreSQL and SQLite alike (and the
-# UPDATE does not start with WITH, so that SQLite reports its row count).
+# UPDATEs do not start with WITH, so that SQLite reports their row count).
+_LOCK = "SELECT chain, seq, hash FROM {head} WHERE chain IN ({chains}) ORDER BY chain"
 _SEAL = ("UPDATE {table} SET seq = v.column2, prev_hash = v.column3, hash = v.column4 "
          "FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1 AND {table}.seq IS NULL")
 _SEAL_ROW = "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), %s, %s)"
-_MOVE = "UPDATE {head} SET seq = %s, hash = %s WHERE chain = %s"
+_MOVE = ("UPDATE {head} SET seq = v.column2, hash = v.column3 FROM (VALUES {rows}) AS v "
+         "WHERE {head}.chain = v.column1")
+_MOVE_ROW = "(CAST(%s AS INTEGER), CAST(%s AS BIGINT), %s)"
 
 
-def _seal_chain(chain: int, ids: list[int]) -> int:
+def _seal_batch(ids: list[int], chains: list[int]) -> int:
     table, head = rawsql.table(AuditEvent), rawsql.table(ChainHead)
-    lock = _LOCK.format(head=head) + (" FOR UPDATE" if connection.vendor == "postgresql" else "")
+    lock = _LOCK.format(head=head, chains=", ".join(["%s"] * len(chains)))
+    if connection.vendor == "postgresql":
+        lock += " FOR UPDATE"
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(lock, [chain])
-        row = cursor.fetchone()
-        if row is None:  # a database whose heads were emptied (tests flush every table)
-            cursor.execute(_START.format(head=head), [chain, GENESIS])
-            cursor.execute(lock, [chain])
-            row = cursor.fetchone()
-        seq = int(row[0])
-        prev = str(row[1]) if seq else GENESIS
-        # Re-read after the lock: only what no other sealer has sealed meanwhile.
+        cursor.execute(lock, chains)
+        heads = {chain: (int(seq), str(h)) for chain, seq, h in cursor.fetchall()}
+        if len(heads) < len(chains):  # heads emptied (tests flush every table): start them
+            for chain in chains:
+                if chain not in heads:
+                    cursor.execute(_START.format(head=head), [chain, GENESIS])
+            cursor.execute(lock, chains)
+            heads = {chain: (int(seq), str(h)) for chain, seq, h in cursor.fetchall()}
+        # Re-read after the locks: only what no other sealer has sealed meanwhile.
         events = list(AuditEvent.objects.filter(pk__in=ids, seq__isnull=True).order_by("id"))
         if not events:
             return 0
         params: list[Any] = []
+        moved: dict[int, tuple[int, str]] = {}
         for event in events:
-            seq += 1
-            event.seq, event.prev_hash = seq, prev
-            event.hash = prev = event_digest(event)
+            seq, prev = moved.get(event.chain) or heads[event.chain]
+            event.seq, event.prev_hash = seq + 1, prev if seq else GENESIS
+            event.hash = event_digest(event)
+            moved[event.chain] = (event.seq, event.hash)
             params += [event.pk, event.seq, event.prev_hash, event.hash]
         cursor.execute(_SEAL.format(table=table, rows=", ".join([_SEAL_ROW] * len(events))),
                        params)
-        if cursor.rowcount != len(events):  # cannot happen while the head is locked
-            raise RuntimeError(f"audit chain {chain}: sealed {cursor.rowcount} events of "
-                               f"{len(events)}; nothing was sealed")
-        cursor.execute(_MOVE.format(head=head), [seq, prev, chain])
+        if cursor.rowcount != len(events):  # cannot happen while the heads are locked
+            raise RuntimeError(f"audit: sealed {cursor.rowcount} events of {len(events)}; "
+                               "nothing was sealed")
+        cursor.execute(_MOVE.format(head=head, rows=", ".join([_MOVE_ROW] * len(moved))),
+                       [v for chain, (seq, h) in sorted(moved.items()) for v in (chain, seq, h)])
     return len(events)
 
 

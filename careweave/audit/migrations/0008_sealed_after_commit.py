@@ -15,12 +15,20 @@ from django.db import migrations, models
 
 PG_GUARD = """
 CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
+DECLARE
+    unsealed audit_auditevent;
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
-       AND OLD.prev_hash = '' AND NEW.prev_hash <> '' AND OLD.hash = '' AND NEW.hash <> ''
-       AND to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash'
-           = to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash' THEN
-        RETURN NEW;  -- sealing: the one change an event may have
+       AND OLD.prev_hash = '' AND NEW.prev_hash <> '' AND OLD.hash = '' AND NEW.hash <> '' THEN
+        -- sealing, the one change an event may have: the new row, unsealed again, must be
+        -- the old row (every column, present and future)
+        unsealed := NEW;
+        unsealed.seq := NULL;
+        unsealed.prev_hash := '';
+        unsealed.hash := '';
+        IF unsealed IS NOT DISTINCT FROM OLD THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'the audit log is append-only';
 END;
@@ -115,6 +123,15 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='auditevent',
             index=models.Index(condition=models.Q(('seq__isnull', True)), fields=['id'], name='audit_unsealed_idx'),
+        ),
+        # Sealed events only: an unsealed insert adds no entry to the unique index.
+        migrations.RemoveConstraint(
+            model_name='auditevent',
+            name='audit_chain_seq',
+        ),
+        migrations.AddConstraint(
+            model_name='auditevent',
+            constraint=models.UniqueConstraint(condition=models.Q(('seq__isnull', False)), fields=('chain', 'seq'), name='audit_chain_seq'),
         ),
         migrations.RunPython(forwards, backwards),
     ]
