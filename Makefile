@@ -54,7 +54,8 @@ messages:
 # on loopback (CAREWEAVE_INSECURE_HTTP=1) with a development secret key; WhiteNoise serves
 # the static files (collected into ./staticfiles, as a deployment would). SQLite file
 # ./careweave.sqlite3 unless DATABASE_URL says otherwise; DEMO_ADDR=127.0.0.1:8001 for
-# another port.
+# another port. The audit sealer (docs/adr/0012) runs beside the server, as a background
+# job of the same shell: it is stopped by PID when the server stops (Ctrl-C included).
 DEMO_ADDR ?= 127.0.0.1:8000
 demo: export CAREWEAVE_INSECURE_HTTP ?= 1
 demo: export SECRET_KEY ?= careweave-demo-only-not-secret-do-not-use-in-production-5a1c9e7f
@@ -63,7 +64,10 @@ demo: install
 	$(RUN) careweave demo --reset
 	$(RUN) careweave collectstatic --noinput --verbosity 0
 	@echo "==> serving http://$(DEMO_ADDR)/ (debug off): sign in with a username above"
-	$(RUN) careweave runserver $(DEMO_ADDR)
+	@echo "==> sealing the audit log alongside (careweave audit seal --follow), stopped with the server"
+	@$(RUN) careweave audit seal --follow & sealer=$$!; \
+	  trap 'kill $$sealer 2>/dev/null || true; wait $$sealer 2>/dev/null || true' EXIT; \
+	  $(RUN) careweave runserver $(DEMO_ADDR)
 
 # Runs every check even when an earlier one fails (make -k), then exits non-zero if any did.
 test: export CAREWEAVE_TEST := 1

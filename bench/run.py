@@ -11,7 +11,9 @@ What it does, end to end, on this machine:
    through its `careweave` command and over HTTP: nothing here imports careweave.
 3. Brings up the GNU Health peer from ../shared/peers (`gnuhealth.up()`, population
    `gnuhealth.person(0..S-1)`), unless that folder is absent or --no-peer is given.
-4. Starts gunicorn (gthread, 4 workers x 4 threads) with production settings (DEBUG off, a
+4. Starts the audit sealer (`careweave audit seal --follow`, docs/adr/0012: the audited
+   requests write their rows unsealed and it chains them, as in production) and gunicorn
+   (gthread, 4 workers x 4 threads) with production settings (DEBUG off, a
    random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1; CAREWEAVE_INSECURE_HTTP=1 because it is plain
    http on loopback); reads a sample of gp.uk's caseload over the API; creates the peer's
    population in Careweave through POST /api/v1/people as gp.uk (so that the surnames the
@@ -550,6 +552,52 @@ class Server:
             self.log_file.close()
 
 
+class Sealer:
+    """`careweave audit seal --follow` beside the servers, its output in the work folder.
+    Stopped by PID (SIGTERM: it finishes its round; SIGKILL after 15 s), like gunicorn."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.log_path = workdir / "sealer.log"
+        self.log_file = self.log_path.open("wb")
+        self.proc = subprocess.Popen([careweave_exe(), "audit", "seal", "--follow"], cwd=ROOT,
+                                     env=server_env(audit=True), stdout=self.log_file,
+                                     stderr=subprocess.STDOUT)
+        log(f"audit sealer (pid {self.proc.pid}): careweave audit seal --follow")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the sealer has used so far (0 once it is gone)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                log(f"audit sealer {self.proc.pid} still there: SIGKILL")
+                self.proc.kill()
+                self.proc.wait()
+        if not self.log_file.closed:
+            self.log_file.close()
+
+
+def sealing_state(port: int) -> str:
+    """The health check's view of the sealer: the age of the oldest unsealed event."""
+    try:
+        _status, _h, body = http_request(port, "GET", "/healthz")
+        audit = json.loads(body).get("audit", {})
+    except (OSError, ValueError):
+        return "unknown"
+    return (f"{audit.get('state', '?')}, oldest unsealed event "
+            f"{audit.get('oldest_unsealed_seconds', '?')} s (bound "
+            f"{audit.get('max_delay_seconds', '?')} s)")
+
+
 def http_request(port: int, method: str, path: str, *, body: str | bytes | None = None,
                  headers: dict[str, str] | None = None
                  ) -> tuple[int, http.client.HTTPMessage, bytes]:
@@ -954,10 +1002,13 @@ def main_run(args: argparse.Namespace, loadgen: str) -> int:
     results: list[Result] = []
     rss = (0, 0, 0)
     fx: Fixtures | None = None
+    sealing = ""
     with tempfile.TemporaryDirectory(prefix="careweave-bench-") as tmp:
         workdir = Path(tmp)
         servers: list[Server] = []
+        sealer: Sealer | None = None
         try:
+            sealer = Sealer(workdir)
             if imported is not None:
                 peer = peer_mod.Peer(*imported)
                 try:
@@ -1026,6 +1077,9 @@ def main_run(args: argparse.Namespace, loadgen: str) -> int:
             if peer is not None:
                 pr.table = side_by_side(args, peer, on, token, fx, nhs, pr)
             rss = on.peak_rss()
+            sealing = (f"{sealing_state(on.port)} at the end; the sealer used "
+                       f"{sealer.cpu_seconds():.1f} s of CPU")
+            log(f"audit sealing: {sealing}")
         except Exception:
             for server in servers:
                 log(f"gunicorn log ({server.log_path.name}):\n{server.log_tail()}")
@@ -1034,6 +1088,8 @@ def main_run(args: argparse.Namespace, loadgen: str) -> int:
             with shielded():
                 for server in servers:
                     server.stop()
+                if sealer is not None:
+                    sealer.stop()
                 if peer is not None:
                     try:
                         peer.down()
@@ -1041,7 +1097,7 @@ def main_run(args: argparse.Namespace, loadgen: str) -> int:
                         log(f"GNU Health peer: down failed: {exc}")
 
     assert fx is not None
-    report = render(args, fx, results, seed_seconds, seed_rate, loadgen, rss, pr)
+    report = render(args, fx, results, seed_seconds, seed_rate, loadgen, rss, pr, sealing)
     print()
     print(report)
     write(args.out, report)
@@ -1120,7 +1176,8 @@ def machine_line(args: argparse.Namespace) -> str:
 
 
 def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_seconds: float,
-           seed_rate: float, loadgen: str, rss: tuple[int, int, int], pr: PeerRun) -> str:
+           seed_rate: float, loadgen: str, rss: tuple[int, int, int], pr: PeerRun,
+           sealing: str = "") -> str:
     head = ["scenario", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "target", "met?"]
     rows = []
     for r in results:
@@ -1153,6 +1210,7 @@ def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_s
         f"- load generator {loadgen}, {args.clients} connections, {args.duration} s per scenario "
         f"after {args.warmup} s warm-up; pages use a logged-in session (pool of sessions), the "
         "API a bearer token",
+        f"- audit sealed after commit by `careweave audit seal --follow` (1 s): {sealing or '?'}",
         "",
         "## Careweave",
         "",
@@ -1173,49 +1231,60 @@ def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_s
 # -- how cost grows: --scale ----------------------------------------------------------------
 
 
+def scale_sizes(args: argparse.Namespace, loadgen: str, workdir: Path, app: str,
+                nhs: NhsNumbers, rows: list[list[str]]) -> None:
+    """Grow the population to each size in turn; one row of figures per size."""
+    have = 0
+    token = ""
+    for size in args.sizes:
+        add = size - have
+        log(f"scale {size:,}: seeding {add:,} more people")
+        seconds, rate = seed(add, args.seed)
+        have = size
+        token = token or make_token()
+        server = Server(args, audit=True, workdir=workdir, app=app)
+        try:
+            sample, more = caseload_sample(server.port, token, args.sample_pages)
+            fx = fixtures(args, sample, more, token, nhs, with_creates=False)
+            measure = Measure(args, loadgen, workdir, token, [])
+            scs = {sc.key: sc for sc in scenarios(fx)}
+            got = {key: measure(server, scs[key], args.duration, args.warmup)
+                   for key in ("person_api", "search_api", "caseload_api")}
+            master, workers, largest = server.peak_rss()
+        except Exception:
+            log(f"gunicorn log ({server.log_path.name}):\n{server.log_tail()}")
+            raise
+        finally:
+            with shielded():
+                server.stop()
+
+        def cell(r: Result) -> str:
+            if r.note or not r.requests:
+                return "—"
+            bad = f", {r.bad} unexpected" if r.bad else ""
+            return f"{r.p95:.1f} ({r.rps:,.0f}/s{bad})"
+
+        rows.append([f"{size:,}", f"{add:,} at {rate:,.0f}/s ({seconds:.0f} s)", fx.caseload,
+                     cell(got["person_api"]), cell(got["search_api"]),
+                     cell(got["caseload_api"]), _mb(master + workers), _mb(largest)])
+        log(f"scale {size:,}: {' | '.join(rows[-1])}")
+
+
 def scale_run(args: argparse.Namespace, loadgen: str) -> int:
     t0 = time.monotonic()
     careweave("migrate", "--no-input", "-v", "0")
     log(f"migrated in {time.monotonic() - t0:.1f}s; sizes {', '.join(f'{n:,}' for n in args.sizes)}")
     app = wsgi_app()
     nhs = NhsNumbers(args.seed)
-    token = ""
-    have = 0
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory(prefix="careweave-bench-") as tmp:
         workdir = Path(tmp)
-        for size in args.sizes:
-            add = size - have
-            log(f"scale {size:,}: seeding {add:,} more people")
-            seconds, rate = seed(add, args.seed)
-            have = size
-            token = token or make_token()
-            server = Server(args, audit=True, workdir=workdir, app=app)
-            try:
-                sample, more = caseload_sample(server.port, token, args.sample_pages)
-                fx = fixtures(args, sample, more, token, nhs, with_creates=False)
-                measure = Measure(args, loadgen, workdir, token, [])
-                scs = {sc.key: sc for sc in scenarios(fx)}
-                got = {key: measure(server, scs[key], args.duration, args.warmup)
-                       for key in ("person_api", "search_api", "caseload_api")}
-                master, workers, largest = server.peak_rss()
-            except Exception:
-                log(f"gunicorn log ({server.log_path.name}):\n{server.log_tail()}")
-                raise
-            finally:
-                with shielded():
-                    server.stop()
-
-            def cell(r: Result) -> str:
-                if r.note or not r.requests:
-                    return "—"
-                bad = f", {r.bad} unexpected" if r.bad else ""
-                return f"{r.p95:.1f} ({r.rps:,.0f}/s{bad})"
-
-            rows.append([f"{size:,}", f"{add:,} at {rate:,.0f}/s ({seconds:.0f} s)", fx.caseload,
-                         cell(got["person_api"]), cell(got["search_api"]),
-                         cell(got["caseload_api"]), _mb(master + workers), _mb(largest)])
-            log(f"scale {size:,}: {' | '.join(rows[-1])}")
+        sealer = Sealer(workdir)
+        try:
+            scale_sizes(args, loadgen, workdir, app, nhs, rows)
+        finally:
+            with shielded():
+                sealer.stop()
     head = ["people", "seeded (rate)", f"{USERNAME} caseload", "read p95 ms (req/s)",
             "search p95 ms (req/s)", "caseload API p95 ms (req/s)", "gunicorn peak RSS",
             "largest worker"]

@@ -42,6 +42,16 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return number
 
 
+def env_choice(name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first by default); anything else is a clear message."""
+    value = os.environ.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
 DEBUG = env_flag("CAREWEAVE_DEBUG")
 TESTING = env_flag("CAREWEAVE_TEST")
 INSECURE_HTTP = env_flag("CAREWEAVE_INSECURE_HTTP", default=DEBUG or TESTING)
@@ -288,6 +298,14 @@ CAREWEAVE = {
     "AUDIT_ENABLED": not env_flag("CAREWEAVE_BENCH_AUDIT_OFF"),
     # Reads commit their audit row without waiting for the disk (docs/adr/0011); 1 to wait.
     "AUDIT_READS_DURABLE": env_flag("CAREWEAVE_AUDIT_READS_DURABLE"),
+    # Audit events are sealed into their hash chain shortly after commit by `careweave audit
+    # seal --follow` (CAREWEAVE_AUDIT_SEAL=after_commit, the default), or in the request
+    # itself (=request), as before docs/adr/0012.
+    "AUDIT_SEAL_IN_REQUEST": env_choice("CAREWEAVE_AUDIT_SEAL",
+                                        ("after_commit", "request")) == "request",
+    # An event still unsealed after this many seconds makes /healthz "degraded" and
+    # `careweave audit verify` fail.
+    "AUDIT_SEAL_MAX_DELAY": env_int("CAREWEAVE_AUDIT_SEAL_MAX_DELAY", 60, minimum=1),
     # Bearer-token API requests skip the pages' middleware (careweave.api.middleware).
     "API_FAST_LANE": env_flag("CAREWEAVE_API_FAST_LANE", default=True),
     "PAGE_SIZE": 25,

@@ -2,8 +2,9 @@
 search, the caseload and create each run a fixed, small number of SQL statements, and the
 number does not grow with the care team, consents, identifiers or the timeline.
 
-An audited request's event costs two statements on both databases (the chain's head, then
-the insert). Timings are never asserted (bench/ measures speed)."""
+An audited request's event costs one statement on both databases (the insert; it is sealed
+into its chain after commit, docs/adr/0012), two with CAREWEAVE_AUDIT_SEAL=request (the
+chain's head, then the insert). Timings are never asserted (bench/ measures speed)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from ninja import Schema
 
 
 class HealthOut(Schema):
-    status: Literal["ok", "error"]
+    status: Literal["ok", "degraded", "error"]
     database: str
     tasks: dict[str, Any]
+    audit: dict[str, Any]

@@ -1,4 +1,9 @@
-"""The audit log: append-only, hash-chained, written in the same transaction as the act."""
+"""The audit log: append-only, hash-chained, written in the same transaction as the act.
+
+An event is written unsealed (no ``seq``, empty hashes) in the transaction of the act it
+records, and sealed into its chain shortly after commit by ``audit_seal`` (docs/adr/0012).
+The database refuses every UPDATE and DELETE of an event except that one transition
+(migrations 0002 and 0008)."""
 
 from __future__ import annotations
 
@@ -24,11 +29,12 @@ class AuditEvent(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     # The hash chain: events are spread over CHAINS chains by person (or user), so that
-    # concurrent writers for different people do not wait for each other.
+    # concurrent sealers and writers for different people do not wait for each other.
+    # Unsealed (just written, not yet chained): seq NULL, prev_hash and hash "".
     chain = models.PositiveSmallIntegerField()
-    seq = models.PositiveBigIntegerField()
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField(null=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     at = models.DateTimeField(db_index=False)
     user_id = models.BigIntegerField(null=True)
@@ -50,13 +56,18 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq")]
+        # Sealed events only: an unsealed insert (every audited request) adds no entry here.
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq",
+                                               condition=models.Q(seq__isnull=False))]
         indexes = [
             models.Index(fields=["person_id", "-at"], name="audit_person_idx"),
             models.Index(fields=["organisation_id", "-at"], name="audit_org_idx"),
             models.Index(fields=["user_id", "-at"], name="audit_user_idx"),
             # No index on time alone: every reader filters by organisation, person or user
             # first, and each index is one more write on every audited request.
+            # The events waiting to be sealed, oldest first (small: a few seconds' worth).
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True),
+                         name="audit_unsealed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -72,10 +83,10 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """The newest event of each hash chain (its sequence number and hash). Writers take
-    the chain's next number by updating this row, which also serialises them per chain
-    (the row lock lasts until commit), and ``audit verify`` checks that every chain still
-    ends where its head says: removing the newest events of a chain is detected too."""
+    """The newest sealed event of each hash chain (its sequence number and hash). The
+    sealer locks this row while it chains the next events on (which serialises sealers per
+    chain), and ``audit verify`` checks that every chain still ends where its head says:
+    removing the newest events of a chain is detected too."""
 
     chain = models.PositiveSmallIntegerField(primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)

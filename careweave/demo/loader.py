@@ -20,7 +20,7 @@ from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consen
 from careweave.access.policy import CARE_ROLES
 from careweave.access.sharing import recompute_everyone
 from careweave.audit.models import AuditEvent, ChainHead
-from careweave.audit.services import GENESIS, audit_record
+from careweave.audit.services import GENESIS, append_only_lifted, audit_record
 from careweave.core.context import Actor
 from careweave.core.registry import registry
 from careweave.orgs.models import Area, Membership, Organisation, Role, StaffProfile
@@ -209,10 +209,11 @@ def _reset_tables() -> None:
     Area.objects.filter(parent__isnull=False).delete()
     Area.objects.all().delete()
     table = AuditEvent._meta.db_table
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
             cur.execute(f"TRUNCATE {table}")
-        else:
+    else:
+        with append_only_lifted(), connection.cursor() as cur:
             cur.execute(f"DELETE FROM {table}")
     ChainHead.objects.update(seq=0, hash=GENESIS)  # the chains start again
 

@@ -498,13 +498,14 @@ class _Batch:
                 request_id=f"{self.rng.getrandbits(128):032x}", detail={"source": "seed"},
             )
             event.hash = event_digest(event)
-            heads[chain] = (event.seq, event.hash)
+            heads[chain] = (seq + 1, event.hash)
             yield event
 
 
 def _chain_heads() -> dict[int, tuple[int, str]]:
-    """Every chain's head, locked until the batch commits (in chain order, as audit_record
-    takes them one at a time: no deadlock)."""
+    """Every chain's head, locked until the batch commits (in chain order; the sealer takes
+    them one at a time: no deadlock). Seeded events are written sealed, chained on the heads,
+    and events waiting to be sealed are chained on after them."""
     ChainHead.objects.bulk_create([ChainHead(chain=c, seq=0, hash=GENESIS)
                                    for c in range(CHAINS)], ignore_conflicts=True)
     rows = ChainHead.objects.select_for_update().order_by("chain").values_list(

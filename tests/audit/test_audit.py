@@ -9,7 +9,7 @@ from django.db import connection
 
 from careweave.access.gate import AccessDenied, open_person
 from careweave.audit.models import AuditEvent
-from careweave.audit.services import audit_verify
+from careweave.audit.services import append_only_lifted, audit_seal, audit_verify
 from careweave.core.errors import ValidationFailed
 from careweave.people.selectors import caseload, person_detail
 from careweave.people.services import person_update
@@ -69,13 +69,10 @@ def test_events_cannot_be_changed_through_the_orm(actor_for, person_named) -> No
 
 
 def _tamper(sql: str, params: list[object]) -> None:
+    """As the database's owner would: with the append-only triggers disabled."""
     table = AuditEvent._meta.db_table
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_append_only")
+    with append_only_lifted(), connection.cursor() as cur:
         cur.execute(sql.format(table=table), params)
-        if connection.vendor == "postgresql":
-            cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_append_only")
 
 
 def test_verify_passes_then_detects_an_edited_row(actor_for, person_named, capsys) -> None:  # noqa: ANN001
@@ -98,6 +95,7 @@ def test_verify_detects_a_deleted_row(actor_for, person_named) -> None:  # noqa:
     arthur = person_named("Arthur")
     for _ in range(3):
         person_detail(actor=gp, person_id=arthur.pk)
+    audit_seal()
     middle = AuditEvent.objects.filter(person_id=arthur.pk).order_by("seq")[1]
     _tamper("DELETE FROM {table} WHERE id = %s", [middle.id])
     _checked, problems = audit_verify()

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from careweave.access.gate import decide, people_visible_to
 from careweave.access.models import CareTeamMember, Consent
 from careweave.audit.models import AuditEvent
-from careweave.audit.services import audit_verify
+from careweave.audit.services import audit_seal, audit_verify
 from careweave.people import identifiers as ids
 from careweave.people.models import Person, PersonIdentifier, RelatedPerson
 
@@ -97,6 +97,7 @@ def test_audit_chain_stays_valid_and_the_gate_sees_the_history(demo, actor_for) 
     person = people_visible_to(gp).filter(care_team__isnull=False).order_by("sort_name").first()
     assert person is not None
     open_person(gp, person.pk)
+    audit_seal()  # they are chained on once sealed (docs/adr/0012)
     checked, problems = audit_verify()
     assert problems == []
     assert checked == AuditEvent.objects.count()
