@@ -64,9 +64,11 @@ demo: install
 	$(RUN) careweave demo --reset
 	$(RUN) careweave collectstatic --noinput --verbosity 0
 	@echo "==> serving http://$(DEMO_ADDR)/ (debug off): sign in with a username above"
-	@echo "==> sealing the audit log alongside (careweave audit seal --follow), stopped with the server"
+	@echo "==> alongside, stopped with the server: the audit sealer (careweave audit seal --follow)"
+	@echo "    and the task worker (careweave db_worker: e-mail notifications of safety flags)"
 	@$(RUN) careweave audit seal --follow & sealer=$$!; \
-	  trap 'kill $$sealer 2>/dev/null || true; wait $$sealer 2>/dev/null || true' EXIT; \
+	  $(RUN) careweave db_worker & worker=$$!; \
+	  trap 'kill $$sealer $$worker 2>/dev/null || true; wait $$sealer $$worker 2>/dev/null || true' EXIT; \
 	  $(RUN) careweave runserver $(DEMO_ADDR)
 
 # Runs every check even when an earlier one fails (make -k), then exits non-zero if any did.
