@@ -44,8 +44,9 @@ GENDER = {"f": "female", "m": "male", "nb": "non-binary", "u": ""}
 CAREWEAVE_DOES = (
     "Careweave (gunicorn gthread, Django, PostgreSQL; JSON API as gp.uk with a bearer "
     "token): every request looks the token up and goes through the access gate (care team, "
-    "consent, break-glass), and appends a hash-chained audit row (advisory lock, chain head, "
-    "INSERT) in the same transaction. read = GET /api/v1/people/<id>, the whole record "
+    "consent, break-glass), and inserts an audit row in the same transaction (chained into "
+    "its hash chain after commit by the sealer, docs/adr/0012). read = GET "
+    "/api/v1/people/<id>, the whole record "
     "(identifiers, network) as JSON; search = GET /api/v1/people?q=<term>&size=20, over "
     "gp.uk's caseload only (care teams + consent rules), a name *contains* match, a keyset "
     "page of 20 in name order; create = POST /api/v1/people with an NHS number: duplicate "
