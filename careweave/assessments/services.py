@@ -244,6 +244,21 @@ def _key(value: Any, errors: Errors) -> str:
     return key
 
 
+def _required_text(errors: Errors, name: str, value: Any, *, limit: int, too_short: str,
+                   minimum: int = 5) -> str:
+    """``value`` as NFC text without surrounding space, or an error under ``name``: not
+    text, longer than ``limit``, or fewer than ``minimum`` visible characters."""
+    if not isinstance(value, str):
+        errors[name] = [_("Enter text.")]
+        return ""
+    text = nfc(value).strip()
+    if len(text) > limit:
+        errors[name] = [_("Must be %(limit)d characters or fewer.") % {"limit": limit}]
+    elif not has_visible_text(text, minimum):
+        errors[name] = [too_short]
+    return text
+
+
 def _name(actor: Actor) -> str:
     user = actor.user
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
@@ -554,14 +569,9 @@ def assessment_correct(*, actor: Actor, person_id: Any, assessment_id: Any, answ
     """A correction: a new version with the corrected answers and the reason, scored again;
     the version it corrects stays as it was. Only the organisation that recorded it."""
     errors: Errors = {}
-    why = nfc(str(reason or "")).strip() if isinstance(reason, str | type(None)) else ""
-    if not isinstance(reason, str | type(None)):
-        errors["reason"] = [_("Enter text.")]
-    elif len(why) > 500:
-        errors["reason"] = [_("Must be %(limit)d characters or fewer.") % {"limit": 500}]
-    elif not has_visible_text(why, 5):
-        errors["reason"] = [_("Say why the answers are being corrected, in at least %(n)d "
-                              "characters.") % {"n": 5}]
+    why = _required_text(errors, "reason", "" if reason is None else reason, limit=500,
+                         too_short=_("Say why the answers are being corrected, in at least "
+                                     "%(n)d characters.") % {"n": 5})
     if errors:
         raise ValidationFailed(_("Check the highlighted fields."), errors=errors)
     with atomic():
@@ -732,14 +742,9 @@ def flag_review(*, actor: Actor, person_id: Any, flag_id: Any, note: Any,
     """A clinician's review of a safety flag, with what was done: the flag leaves the
     person's pages and the caseload, and stays on the record with the review."""
     errors: Errors = {}
-    text = nfc(note).strip() if isinstance(note, str) else ""
-    if not isinstance(note, str):
-        errors["note"] = [_("Enter text.")]
-    elif len(text) > 2000:
-        errors["note"] = [_("Must be %(limit)d characters or fewer.") % {"limit": 2000}]
-    elif not has_visible_text(text, 5):
-        errors["note"] = [_("Say what the review found and what was done, in at least "
-                            "%(n)d characters.") % {"n": 5}]
+    text = _required_text(errors, "note", note, limit=2000,
+                          too_short=_("Say what the review found and what was done, in at "
+                                      "least %(n)d characters.") % {"n": 5})
     if errors:
         raise ValidationFailed(_("Check the highlighted fields."), errors=errors)
     with atomic():
