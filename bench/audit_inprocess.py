@@ -5,7 +5,8 @@
 Migrates the (throwaway) database, loads the demo, makes a bearer token for gp.uk and reads
 one person through GET /api/v1/people/<id> with Django's test client, in rounds that
 alternate the modes: audit off, audit chained in the request (CAREWEAVE_AUDIT_SEAL=request,
-what main does) and audit sealed after commit (the default). Per request it reports the SQL
+what main did before docs/adr/0012) and audit sealed after commit (the default), the last
+with the token cache off and on (careweave/access/tokencache.py). Per request it reports the SQL
 statements, wall time, this process's CPU time and the database backend's CPU time (read
 from /proc: PostgreSQL runs on this machine). After each after-commit round it seals that
 round's events and reports the sealer's cost per event the same way.
@@ -107,7 +108,10 @@ def main() -> int:
     else:
         modes["chained in the request (CAREWEAVE_AUDIT_SEAL=request)"] = {
             "AUDIT_SEAL_IN_REQUEST": True}
-        modes["sealed after commit (default)"] = {"AUDIT_SEAL_IN_REQUEST": False}
+        modes["sealed after commit, token cache off"] = {"AUDIT_SEAL_IN_REQUEST": False,
+                                                         "TOKEN_CACHE_SECONDS": 0}
+        modes["sealed after commit, token cache on (the default)"] = {
+            "AUDIT_SEAL_IN_REQUEST": False, "TOKEN_CACHE_SECONDS": 10}
     tallies = {name: Tally() for name in modes}
     sealing = Tally()
 
@@ -116,8 +120,15 @@ def main() -> int:
             response = client.get(path)
             assert response.status_code == 200, response.status_code
 
-    for overrides in modes.values():  # warm up every path (and the prepared statements)
+    def switch(overrides: dict[str, Any]) -> None:
         settings.CAREWEAVE = {**base, **overrides}
+        if overrides.get("TOKEN_CACHE_SECONDS"):
+            from careweave.access import tokencache
+
+            assert tokencache.wait_until_listening(), "the token cache's listener"
+
+    for overrides in modes.values():  # warm up every path (and the prepared statements)
+        switch(overrides)
         read(50)
     if audit_seal is not None:
         audit_seal()
@@ -126,7 +137,7 @@ def main() -> int:
     with connection.execute_wrapper(count):
         for _round in range(args.rounds):
             for name, overrides in modes.items():
-                settings.CAREWEAVE = {**base, **overrides}
+                switch(overrides)
                 t = tallies[name]
                 counted[0] = 0
                 db0, cpu0, wall0 = backend_cpu(pid), time.process_time(), time.perf_counter()
@@ -149,6 +160,9 @@ def main() -> int:
                     sealing.statements += counted[0]
                     sealing.requests += n
     settings.CAREWEAVE = base
+    from careweave.access import tokencache
+
+    tokencache.stop()
 
     head = ["mode", "requests", "statements/request", "wall ms/request (median of rounds)",
             "CPU ms/request (Python)", "CPU ms/request (PostgreSQL backend)"]

@@ -1211,6 +1211,9 @@ def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_s
         f"after {args.warmup} s warm-up; pages use a logged-in session (pool of sessions), the "
         "API a bearer token",
         f"- audit sealed after commit by `careweave audit seal --follow` (1 s): {sealing or '?'}",
+        "- token lookups cached per worker for "
+        f"{os.environ.get('CAREWEAVE_TOKEN_CACHE_SECONDS', '10')} s, cleared by NOTIFY on any "
+        "change (careweave/access/tokencache.py; CAREWEAVE_TOKEN_CACHE_SECONDS=0: off)",
         "",
         "## Careweave",
         "",

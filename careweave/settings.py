@@ -306,6 +306,12 @@ CAREWEAVE = {
     # An event still unsealed after this many seconds makes /healthz "degraded" and
     # `careweave audit verify` fail.
     "AUDIT_SEAL_MAX_DELAY": env_int("CAREWEAVE_AUDIT_SEAL_MAX_DELAY", 60, minimum=1),
+    # An API token's lookup is kept this many seconds per worker on PostgreSQL, cleared at
+    # once by NOTIFY on any change of tokens, memberships, users or organisations
+    # (careweave/access/tokencache.py); 0 turns it off. Off in the test suite, whose
+    # transactions never commit (so never notify); its own tests turn it on.
+    "TOKEN_CACHE_SECONDS": env_int("CAREWEAVE_TOKEN_CACHE_SECONDS", 0 if TESTING else 10,
+                                   minimum=0),
     # Bearer-token API requests skip the pages' middleware (careweave.api.middleware).
     "API_FAST_LANE": env_flag("CAREWEAVE_API_FAST_LANE", default=True),
     "PAGE_SIZE": 25,

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -611,30 +611,41 @@ def token_create(*, membership: Membership, name: str = "",
 def token_authenticate(raw: str) -> ApiToken | None:
     """The token, with its membership, user and organisation, if it is valid now: not
     revoked or expired, and its membership, user and organisation all active. One
-    statement, hand-written (careweave.core.rawsql): it runs on every API request."""
+    statement, hand-written (careweave.core.rawsql): it runs on every API request, so on
+    PostgreSQL its row is kept for a few seconds by careweave.access.tokencache, which
+    every change of a token, membership, user or organisation clears at once."""
     if not raw or len(raw) > 200 or not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
     from django.contrib.auth import get_user_model
 
+    from careweave.access import tokencache
     from careweave.core import rawsql
 
     user_model = get_user_model()
-    sql = (
-        f"SELECT {rawsql.select_list(ApiToken, 't')}, {rawsql.select_list(Membership, 'm')}, "
-        f"{rawsql.select_list(user_model, 'u')}, {rawsql.select_list(Organisation, 'o')} "
-        f"FROM {rawsql.table(ApiToken)} t "
-        f"JOIN {rawsql.table(Membership)} m ON m.id = t.membership_id "
-        f"JOIN {rawsql.table(user_model)} u ON u.id = m.user_id "
-        f"JOIN {rawsql.table(Organisation)} o ON o.id = m.organisation_id "
-        "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND m.is_active AND u.is_active "
-        "AND o.is_active"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [hash_token(raw)])
-        row = cursor.fetchone()
-    if row is None:
-        return None
+    key = hash_token(raw)
+    entry = tokencache.get(key)
+    if entry is not None:
+        row: Sequence[Any] = entry.row
+    else:
+        generation = tokencache.begin()
+        sql = (
+            f"SELECT {rawsql.select_list(ApiToken, 't')}, "
+            f"{rawsql.select_list(Membership, 'm')}, "
+            f"{rawsql.select_list(user_model, 'u')}, {rawsql.select_list(Organisation, 'o')} "
+            f"FROM {rawsql.table(ApiToken)} t "
+            f"JOIN {rawsql.table(Membership)} m ON m.id = t.membership_id "
+            f"JOIN {rawsql.table(user_model)} u ON u.id = m.user_id "
+            f"JOIN {rawsql.table(Organisation)} o ON o.id = m.organisation_id "
+            "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND m.is_active AND u.is_active "
+            "AND o.is_active"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key])
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        row = found
     (t, m, u, o), _rest = rawsql.split(row, ApiToken, Membership, user_model, Organisation)
     token = rawsql.build(ApiToken, t)
     membership = rawsql.build(Membership, m)
@@ -642,8 +653,15 @@ def token_authenticate(raw: str) -> ApiToken | None:
     rawsql.relate(membership, "organisation", rawsql.build(Organisation, o))
     rawsql.relate(token, "membership", membership)
     assert isinstance(token, ApiToken)
+    if entry is not None:
+        token.last_used_at = entry.last_used_at
     if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+        if entry is not None:
+            entry.last_used_at = now
+    if entry is None:
+        tokencache.put(key, row, generation, token.last_used_at)
     return token
