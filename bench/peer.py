@@ -42,8 +42,9 @@ GENDER = {"f": "female", "m": "male", "nb": "non-binary", "u": ""}
 
 # What each side does per request (GNU Health's from gnuhealth.py's docstring).
 CAREWEAVE_DOES = (
-    "Careweave (gunicorn gthread, Django, PostgreSQL; JSON API as gp.uk with a bearer "
-    "token): every request looks the token up and goes through the access gate (care team, "
+    "Careweave ({server}, Django, PostgreSQL; JSON API as gp.uk with a bearer "
+    "token): every request looks the token up (kept per worker for a few seconds, cleared "
+    "by NOTIFY on any change, docs/adr/0013) and goes through the access gate (care team, "
     "consent, break-glass), and inserts an audit row in the same transaction (chained into "
     "its hash chain after commit by the sealer, docs/adr/0012). read = GET "
     "/api/v1/people/<id>, the whole record "
@@ -354,7 +355,8 @@ def _ms(v: float | None) -> str:
     return "—" if v is None else f"{v:.1f}"
 
 
-def render(results: dict[tuple[str, str], Merged], *, notes: list[str], server: str) -> str:
+def render(results: dict[tuple[str, str], Merged], *, notes: list[str], server: str,
+           careweave_server: str = "gunicorn gthread") -> str:
     head = ["operation", "Careweave req/s", "p50 ms", "p95 ms", "GNU Health req/s", "p50 ms",
             "p95 ms", "ratio", "errors CW / GH", "target", "met?"]
     rows = []
@@ -373,7 +375,7 @@ def render(results: dict[tuple[str, str], Merged], *, notes: list[str], server: 
 
     out = [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(r) for r in rows]
-    out += ["", "What each side does per request:", "", f"- {CAREWEAVE_DOES}",
+    out += ["", "What each side does per request:", "", f"- {CAREWEAVE_DOES.format(server=careweave_server)}",
             f"- {GNUHEALTH_DOES.format(server=server)}", "", *notes]
     errors = [(k, m.samples[0]) for k, m in results.items() if m.samples]
     if errors:

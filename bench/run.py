@@ -102,6 +102,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=16, help="concurrent connections (16)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (4)")
+    p.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn",
+                   help="the WSGI server (gunicorn; granian parses HTTP in Rust)")
     p.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread",
                    help="gunicorn worker type (gthread)")
     p.add_argument("--only", default="",
@@ -474,16 +476,28 @@ class Server:
         self.port = free_port()
         self.audit = audit
         self.kids: list[tuple[int, str]] = []
-        cmd = [
-            sys.executable, "-m", "gunicorn", app,
-            "--bind", f"{HOST}:{self.port}", "--workers", str(args.workers),
-            "--worker-class", args.worker_class,
-            *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
-            "--keep-alive", "10", "--worker-tmp-dir", "/dev/shm" if Path("/dev/shm").is_dir()
-            else tempfile.gettempdir(), "--log-level", "warning", "--graceful-timeout", "5",
-        ]
+        self.name = args.server
+        if args.server == "granian":
+            # Granian: HTTP parsed in Rust, the WSGI app on a pool of blocking threads per
+            # worker process (the same workers x threads as gunicorn's gthread).
+            cmd = [
+                sys.executable, "-m", "granian", "--interface", "wsgi", "--http", "1",
+                "--host", HOST, "--port", str(self.port), "--workers", str(args.workers),
+                "--blocking-threads", str(args.threads), "--log-level", "warning",
+                "--no-ws", app,
+            ]
+        else:
+            cmd = [
+                sys.executable, "-m", "gunicorn", app,
+                "--bind", f"{HOST}:{self.port}", "--workers", str(args.workers),
+                "--worker-class", args.worker_class,
+                *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
+                "--keep-alive", "10", "--worker-tmp-dir", "/dev/shm"
+                if Path("/dev/shm").is_dir() else tempfile.gettempdir(),
+                "--log-level", "warning", "--graceful-timeout", "5",
+            ]
         STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-        self.log_path = workdir / f"gunicorn-{'on' if audit else 'off'}-{self.port}.log"
+        self.log_path = workdir / f"{self.name}-{'on' if audit else 'off'}-{self.port}.log"
         self.log_file = self.log_path.open("wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(audit=audit),
                                      stdout=self.log_file, stderr=subprocess.STDOUT)
@@ -492,14 +506,14 @@ class Server:
         except BaseException:
             self.stop()
             raise
-        log(f"gunicorn (pid {self.proc.pid}) on {HOST}:{self.port}: {args.workers} workers x "
+        log(f"{self.name} (pid {self.proc.pid}) on {HOST}:{self.port}: {args.workers} workers x "
             f"{args.threads} threads, audit {'on' if audit else 'OFF'}")
 
     def _wait_ready(self, workers: int) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("gunicorn exited during start-up:\n" + self.log_tail())
+                raise RuntimeError(f"{self.name} exited during start-up:\n" + self.log_tail())
             try:
                 status, _h, _b = http_request(self.port, "GET", "/healthz")
                 if status < 500:
@@ -508,7 +522,7 @@ class Server:
                 pass
             time.sleep(0.3)
         else:
-            raise RuntimeError("gunicorn did not answer within 60 s:\n" + self.log_tail())
+            raise RuntimeError(f"{self.name} did not answer within 60 s:\n" + self.log_tail())
         while time.monotonic() < deadline and len(proc_children(self.proc.pid)) < workers:
             time.sleep(0.2)
         self.kids = proc_children(self.proc.pid)
@@ -543,7 +557,7 @@ class Server:
             time.sleep(0.1)
         for pid, start in kids:
             if proc_start(pid) == start:
-                log(f"gunicorn worker {pid} still there: SIGKILL")
+                log(f"{self.name} worker {pid} still there: SIGKILL")
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -1144,7 +1158,9 @@ def side_by_side(args: argparse.Namespace, peer: peer_mod.Peer, on: Server, toke
         "- Reads: GNU Health reads any seeded person; Careweave reads people gp.uk may see (a "
         "sample of the seeded caseload and the people created above).",
     ]
-    return peer_mod.render(results, notes=notes, server=state.get("server", {}).get("describe", "?"))
+    ours = "granian" if args.server == "granian" else f"gunicorn {args.worker_class}"
+    return peer_mod.render(results, notes=notes, server=state.get("server", {}).get("describe", "?"),
+                           careweave_server=ours)
 
 
 def write(out_path: str, report: str) -> None:
@@ -1204,7 +1220,8 @@ def render(args: argparse.Namespace, fx: Fixtures, results: list[Result], seed_s
         machine_line(args),
         "- PostgreSQL 15 (throwaway, default durability: fsync and synchronous commit on); "
         f"{args.people:,} people seeded{extra}; {USERNAME} ({ORGANISATION}) sees {fx.caseload}",
-        f"- gunicorn {args.worker_class} {args.workers} workers x {threads} threads, DEBUG off; "
+        f"- {args.server}{' ' + args.worker_class if args.server == 'gunicorn' else ''} "
+        f"{args.workers} workers x {threads} threads, DEBUG off; "
         "peak RSS "
         f"(VmHWM) master {_mb(rss[0])}, workers {_mb(rss[1])} in all (largest {_mb(rss[2])})",
         f"- load generator {loadgen}, {args.clients} connections, {args.duration} s per scenario "
@@ -1297,11 +1314,11 @@ def scale_run(args: argparse.Namespace, loadgen: str) -> int:
         machine_line(args),
         "- PostgreSQL 15 (throwaway, default durability); each size seeded on top of the last with "
         "`careweave seed` (rate as the command measured it)",
-        f"- at each size a fresh gunicorn (gthread {args.workers} workers x {args.threads} threads, "
+        f"- at each size a fresh {args.server} ({args.workers} workers x {args.threads} threads, "
         f"DEBUG off); {loadgen}, {args.clients} connections, {args.duration} s per scenario after "
         f"{args.warmup} s warm-up; read = GET /api/v1/people/<id>, search = GET /api/v1/people?q=, "
         "caseload = GET /api/v1/people (first page)",
-        "- peak RSS = VmHWM of the gunicorn master plus its workers, summed, after the three "
+        f"- peak RSS = VmHWM of the {args.server} master plus its workers, summed, after the three "
         "scenarios",
         "",
         *md_table(head, rows),
