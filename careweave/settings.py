@@ -312,6 +312,9 @@ CAREWEAVE = {
     # transactions never commit (so never notify); its own tests turn it on.
     "TOKEN_CACHE_SECONDS": env_int("CAREWEAVE_TOKEN_CACHE_SECONDS", 0 if TESTING else 10,
                                    minimum=0),
+    # Hot reads send their statements in psycopg's pipeline mode on PostgreSQL
+    # (careweave.core.db.pipelined): fewer round trips, the same statements.
+    "DB_PIPELINE": env_flag("CAREWEAVE_DB_PIPELINE", default=True),
     # Bearer-token API requests skip the pages' middleware (careweave.api.middleware).
     "API_FAST_LANE": env_flag("CAREWEAVE_API_FAST_LANE", default=True),
     "PAGE_SIZE": 25,

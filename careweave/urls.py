@@ -1,4 +1,4 @@
-"""The URL configuration: the shell (sign-in, the API, the health check), then each app's
+"""The URL configuration: the API and the health check, the shell (sign-in), then each app's
 pages. An app's pages are in its own ``urls.py`` under its own namespace. Django's admin is
 for superusers only, behind the same sign-in and two-factor authentication (every one of
 its views carries the ``superuser_required`` route marker)."""
@@ -9,6 +9,10 @@ from careweave.core.adminsite import site as admin_site
 from careweave.core.routes import guard_patterns, superuser_required
 
 urlpatterns = [
+    # The API first: its prefix settles a request in one match, where every page include
+    # ("") must be tried pattern by pattern (about 120 patterns before the API otherwise).
+    path("api/v1/", include("careweave.api.urls")),
+    path("", include("careweave.api.health_urls")),
     path("", include("careweave.web.urls")),
     path("", include("careweave.people.urls")),
     path("", include("careweave.access.urls")),
@@ -21,6 +25,4 @@ urlpatterns = [
     path("", include("careweave.medicines.urls")),
     path("", include("careweave.plans.urls")),
     path("", include("careweave.assessments.urls")),
-    path("api/v1/", include("careweave.api.urls")),
-    path("", include("careweave.api.health_urls")),
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any, NoReturn
 
@@ -28,7 +29,7 @@ from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record, reads_commit_without_waiting
 from careweave.core import rawsql
 from careweave.core.context import Actor
-from careweave.core.db import atomic, in_application_transaction
+from careweave.core.db import atomic, in_application_transaction, pipelined
 from careweave.orgs.models import Area, Organisation
 from careweave.people.models import Person
 
@@ -314,7 +315,9 @@ def open_person(
     """Read access to a person's record, audited in the same transaction. ``action``: the
     page shows a form for that action (a change), so the actor must be allowed it too."""
     outermost = not connection.in_atomic_block
-    with atomic():
+    # Outermost: BEGIN, SET LOCAL and the gate's statement travel together, and the audit
+    # INSERT goes with the COMMIT (careweave.core.db.pipelined).
+    with pipelined() if outermost else nullcontext(), atomic():
         if outermost:  # nothing but this read (and its audit row) in the transaction
             reads_commit_without_waiting()
         person, decision = require(actor, person_id, action, audit_action="read",
@@ -328,6 +331,7 @@ def open_person(
             purpose=purpose or decision.purpose or "direct_care",
             legal_basis=str(decision.basis),
             detail=detail,
+            keep_id=False,
         )
     return person, decision
 

@@ -89,10 +89,12 @@ def audit_record(
     legal_basis: str = "",
     detail: dict[str, Any] | None = None,
     username: str = "",
+    keep_id: bool = True,
 ) -> AuditEvent | None:
     """Append one event to the log, in the caller's transaction. A request that reads the
     same person's record more than once (a page and its panels, a form shown again) is
-    recorded as one read."""
+    recorded as one read. ``keep_id=False``: the caller does not need the event's key, so
+    an unsealed event's INSERT is not waited for (in a pipeline it goes with the COMMIT)."""
     if not audit_enabled():
         return None
     ctx = current_request()
@@ -131,7 +133,7 @@ def audit_record(
             event.hash = event_digest(event)
             _append(event)
     else:
-        _append(event)  # unsealed: audit_seal chains it after commit
+        _append(event, keep_id=keep_id)  # unsealed: audit_seal chains it after commit
     return event
 
 
@@ -185,7 +187,7 @@ def _insert_columns() -> tuple[tuple[Any, ...], str, str]:
     return fields, cols, ", ".join(["%s"] * len(fields))
 
 
-def _append(event: AuditEvent) -> None:
+def _append(event: AuditEvent, *, keep_id: bool = True) -> None:
     """INSERT the event. A sealed one (CAREWEAVE_AUDIT_SEAL=request) also moves the chain's
     head hash to it, in the same statement: a data-modifying WITH on PostgreSQL, a trigger
     on SQLite. An unsealed one is the INSERT alone."""
@@ -199,6 +201,8 @@ def _append(event: AuditEvent) -> None:
                 f"UPDATE {head} SET hash = %s WHERE chain = %s RETURNING (SELECT id FROM e)",
                 [*values, event.hash, event.chain])
             event.pk = cursor.fetchone()[0]
+        elif not keep_id and event.seq is None:
+            cursor.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)
         else:  # unsealed, or SQLite: the trigger of migration 0008 moves a sealed one's head
             cursor.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks}) RETURNING id",
                            values)

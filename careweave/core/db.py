@@ -12,7 +12,8 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("careweave_atomic_depth", default=0)
 
@@ -34,3 +35,19 @@ def atomic() -> Iterator[None]:
         raise
     finally:
         _depth.reset(token)
+
+
+@contextmanager
+def pipelined() -> Iterator[None]:
+    """On PostgreSQL, let the statements of the block go to the server without waiting for
+    each one's answer until the code needs it (psycopg's pipeline mode): a ``BEGIN``, a
+    ``SET LOCAL`` and the first ``SELECT`` travel together, an ``INSERT`` whose result
+    nobody reads goes with the ``COMMIT``, and several reads sent before any is fetched
+    share one round trip. Errors are raised where the result is fetched, as ever inside
+    the block. Elsewhere, and with CAREWEAVE_DB_PIPELINE=0, it does nothing."""
+    if connection.vendor != "postgresql" or not settings.CAREWEAVE.get("DB_PIPELINE", True):
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
