@@ -98,6 +98,6 @@ def constant(value: str) -> RawSQL:
     prepared statement knows nothing of a parameter's value, so it cannot prove a partial
     index's condition (``WHERE status = 'pending'``) and must not guess the rows from it;
     with the constant in the text it can (tests/test_generic_plans.py). Never for input."""
-    if not value.isascii() or not all(ch.isalnum() or ch in "_-." for ch in value):
+    if not value or not value.isascii() or not all(ch.isalnum() or ch in "_-." for ch in value):
         raise ValueError(f"not a plain constant: {value!r}")
     return RawSQL(f"'{value}'", (), output_field=CharField())
