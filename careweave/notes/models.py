@@ -97,7 +97,7 @@ class PersonWarning(Audience):
     kind = models.CharField(_("type of warning"), max_length=20, choices=WarningKind.choices)
     title = models.CharField(_("warning"), max_length=200)
     details = models.TextField(_("details"), blank=True)
-    # indexed by warning_review_idx, which leads with it
+    # indexed by warning_org_review_idx, which leads with it
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
                                      db_index=False)
     raised_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
