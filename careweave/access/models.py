@@ -158,6 +158,8 @@ class JoinRequest(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["person", "status"], name="join_person_idx"),
+            # Partial: a query must write the status as a constant (rawsql.constant), which
+            # a prepared statement's generic plan can match; a parameter it cannot.
             models.Index(fields=["status", "created_at", "id"], name="join_pending_idx",
                          condition=models.Q(status="pending")),
         ]

@@ -26,7 +26,7 @@ from careweave.access.gate import Action, Basis, check, decide, deny, require
 from careweave.access.models import ApiToken, BreakGlass, CareTeamMember, Consent, JoinRequest
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
-from careweave.core import dates
+from careweave.core import dates, rawsql
 from careweave.core.context import Actor
 from careweave.core.db import atomic
 from careweave.core.errors import NotPermitted, RateLimited, ValidationFailed
@@ -584,7 +584,10 @@ def join_requests_to_decide(actor: Actor) -> QuerySet[JoinRequest]:
     professionals (nobody else sees that a request exists)."""
     if actor.membership is None or actor.role not in policy.PROFESSIONAL_ROLES:
         return JoinRequest.objects.none()
-    return (JoinRequest.objects.filter(status=JoinRequest.Status.PENDING,
+    # The status as a constant in the text: the prepared statement's generic plan then uses
+    # join_pending_idx (the few pending requests) instead of probing every person the
+    # organisation registered for theirs.
+    return (JoinRequest.objects.filter(status=rawsql.constant(JoinRequest.Status.PENDING),
                                        person__registered_by_id=actor.organisation_id)
             .select_related("person", "organisation", "requested_by__user"))
 
@@ -620,7 +623,6 @@ def token_authenticate(raw: str) -> ApiToken | None:
     from django.contrib.auth import get_user_model
 
     from careweave.access import tokencache
-    from careweave.core import rawsql
 
     user_model = get_user_model()
     key = hash_token(raw)

@@ -15,7 +15,8 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import CharField, Model
+from django.db.models.expressions import RawSQL
 
 
 @cache
@@ -89,3 +90,14 @@ def convert(model: type[Model], field: str, value: Any) -> Any:
                 value = converter(value, col, connection)
             return value
     raise KeyError(field)
+
+
+def constant(value: str) -> RawSQL:
+    """A string constant of the code written into the statement's text, not passed as a
+    parameter: ``filter(status=constant("pending"))``. PostgreSQL's generic plan of a
+    prepared statement knows nothing of a parameter's value, so it cannot prove a partial
+    index's condition (``WHERE status = 'pending'``) and must not guess the rows from it;
+    with the constant in the text it can (tests/test_generic_plans.py). Never for input."""
+    if not value or not value.isascii() or not all(ch.isalnum() or ch in "_-." for ch in value):
+        raise ValueError(f"not a plain constant: {value!r}")
+    return RawSQL(f"'{value}'", (), output_field=CharField())

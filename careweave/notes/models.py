@@ -97,7 +97,9 @@ class PersonWarning(Audience):
     kind = models.CharField(_("type of warning"), max_length=20, choices=WarningKind.choices)
     title = models.CharField(_("warning"), max_length=200)
     details = models.TextField(_("details"), blank=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # indexed by warning_org_review_idx, which leads with it
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
     raised_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
     raised_by_name = models.CharField(max_length=200)
     raised_at = models.DateTimeField()
@@ -117,9 +119,12 @@ class PersonWarning(Audience):
         indexes = [
             # the banner and the person's list: a person's active warnings
             models.Index(fields=["person", "status", "raised_at"], name="warning_person_idx"),
-            # the raising organisation's reviews that are due
-            models.Index(fields=["organisation", "review_date", "id"],
-                         name="warning_review_idx", condition=models.Q(status="active")),
+            # the raising organisation's reviews that are due. Not partial: the status is a
+            # parameter of the prepared statement, and PostgreSQL's generic plan cannot
+            # prove a partial index's "status = 'active'" (it read all the organisation's
+            # warnings, ended ones too, and sorted them).
+            models.Index(fields=["organisation", "status", "review_date", "id"],
+                         name="warning_org_review_idx"),
         ]
 
     def __str__(self) -> str:
@@ -184,7 +189,9 @@ class CaseNote(Audience, AppendOnlyModel):
     kind = models.CharField(_("kind of contact"), max_length=20, choices=ContactKind.choices)
     occurred_at = models.DateTimeField(_("date and time"))
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    author = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    # indexed by note_author_key_idx, which leads with it
+    author = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
     author_name = models.CharField(max_length=200)
     author_role = models.CharField(max_length=40)
     author_title = models.CharField(max_length=100, blank=True)
@@ -210,6 +217,11 @@ class CaseNote(Audience, AppendOnlyModel):
             models.Index(fields=["person", "author", "occurred_at", "id"],
                          name="note_author_idx", condition=models.Q(amends__isnull=True)),
             models.Index(fields=["amends", "recorded_at"], name="note_amends_idx"),
+            # The replay lookup (author, key) of every keyed write. The unique constraint
+            # below is partial ("key <> ''"), which PostgreSQL's generic plan for the
+            # prepared lookup (the key a parameter) cannot use: it read all the author's
+            # notes. This index serves that lookup and the author's foreign key.
+            models.Index(fields=["author", "idempotency_key"], name="note_author_key_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["author", "idempotency_key"],
