@@ -145,7 +145,9 @@ def test_the_cached_download_takes_few_queries(astrid, login_as, renders,
     plan = plan_of(astrid)
     client = login_as("gp.se")
     first = client.get(pdf_url(plan, "?language=en")).content
-    with django_assert_max_num_queries(24):
+    # what the download took before the cache (the gate, the audit, the version), and the
+    # one probe of the key; the miss adds the savepoint and the insert
+    with django_assert_max_num_queries(18):
         second = client.get(pdf_url(plan, "?language=en"))
     assert second.content == first and renders.calls == 1
 
