@@ -546,7 +546,7 @@ def export(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID,
     with translation.override(language):
         doc = exports.document(content, person=person, version=version, withheld=withheld,
                                agreements=selectors.agreed_organisations(plan, raw))
-    pdf = exports.render_pdf(doc, language=language, easy_read=query.easy_read)
+    pdf = exports.pdf_of(doc, version=version, language=language, easy_read=query.easy_read)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{exports.pdf_filename(doc, version, language)}"')

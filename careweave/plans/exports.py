@@ -1,18 +1,35 @@
 """The plan as a document: for the print page, the PDF (WeasyPrint) and the API's export,
 from one snapshot (an agreed version, or the plan as it reads now), in English or
 Swedish, with an easy-read layout (larger type, short sentences, the person's words
-first)."""
+first).
+
+Cached PDFs: an agreed version never changes, so its PDF is rendered once per variant and
+kept (:class:`plans.models.PlanPdf`); :func:`pdf_of` serves it from there afterwards. The
+variant's key (:func:`pdf_key`) is a SHA-256 over the renderer's fingerprint, the version,
+the language, easy read, and the canonical JSON of the document exactly as this reader may
+see it (:func:`document`): a reader who may not see a sensitive section gets another key,
+and so another PDF, than one who may. A draft (the plan as it reads now) is rendered every
+time. Bump ``RENDERER_VERSION`` when the output changes in a way the fingerprint cannot
+see (the templates, the stylesheet, the translations and WeasyPrint's version it sees).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
+import uuid
 from collections.abc import Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
+from django.db import IntegrityError, transaction
+from django.template.loader import get_template, render_to_string
 from django.utils import formats, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from careweave.plans import rules
@@ -22,11 +39,14 @@ from careweave.plans.models import (
     Goal,
     Participant,
     PlanAction,
+    PlanPdf,
     PlanType,
     PlanVersion,
 )
 
 LEVEL_LABELS = ("−2", "−1", "0", "+1", "+2")
+RENDERER_VERSION = 1  # bump when the PDF changes in a way _fingerprint() does not see
+TEMPLATES = ("plans/document/pdf.html", "plans/document/_document.html")
 
 
 def _date(value: str | None) -> str:
@@ -82,7 +102,9 @@ def document(snap: Mapping[str, Any], *, person: Any, version: PlanVersion | Non
             "recorded_by": version.organisation_name, "note": version.note,
         }
     return {
-        "person": person,
+        # plain values only, so that the document has one canonical JSON (pdf_key)
+        "person": {"id": str(person.pk), "display_name": person.display_name,
+                   "birth_date": person.birth_date},
         "plan_type": str(dict(PlanType.choices).get(snap["plan_type"], snap["plan_type"])),
         "situation": snap.get("situation", ""), "what_matters": snap.get("what_matters", ""),
         "coordinating_organisation": _name(snap.get("coordinating_organisation")),
@@ -134,3 +156,68 @@ def pdf_filename(doc: Mapping[str, Any], version: PlanVersion | None, language: 
         what = _("plan")
     suffix = f"v{version.number}" if version is not None else "draft"
     return f"{what}-{suffix}.pdf"
+
+
+# -- cached PDFs of agreed versions -------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):  # a datetime is a date too
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Promise):  # a lazy translation
+        return str(value)
+    raise TypeError(f"the plan's document holds a {type(value).__name__}: no canonical form")
+
+
+@functools.cache
+def _fingerprint() -> str:
+    """The renderer as it is deployed: its version, WeasyPrint's, and the bytes of the
+    templates, the stylesheet and the Swedish messages the PDF is made from."""
+    digest = hashlib.sha256(f"{RENDERER_VERSION}|{metadata.version('weasyprint')}".encode())
+    files = [Path(str(get_template(name).origin.name))  # type: ignore[attr-defined]
+             for name in TEMPLATES]
+    files += [Path(_stylesheet()),
+              Path(__file__).resolve().parents[1] / "locale/sv/LC_MESSAGES/django.po"]
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()
+
+
+def pdf_key(doc: Mapping[str, Any], *, version: PlanVersion, language: str,
+            easy_read: bool) -> str:
+    """SHA-256 of everything the PDF of an agreed version depends on (see the module)."""
+    canonical = json.dumps(
+        {"renderer": _fingerprint(), "version": str(version.pk), "language": language,
+         "easy_read": bool(easy_read), "doc": doc},
+        default=_plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def pdf_of(doc: Mapping[str, Any], *, version: PlanVersion | None, language: str,
+           easy_read: bool) -> bytes:
+    """The document as a PDF: a draft rendered now; an agreed version rendered once per
+    variant and served from :class:`PlanPdf` after that (one index probe on the key).
+
+    Two requests that miss at once both render; the first to store wins, and the other
+    serves the stored bytes, so every reader of a variant gets the same file."""
+    if version is None:
+        return render_pdf(doc, language=language, easy_read=easy_read)
+    key = pdf_key(doc, version=version, language=language, easy_read=easy_read)
+    stored = list(PlanPdf.objects.filter(key=key).values_list("content", flat=True)[:1])
+    if stored:
+        return bytes(stored[0])
+    pdf = render_pdf(doc, language=language, easy_read=easy_read)
+    try:
+        with transaction.atomic():
+            PlanPdf.objects.create(version=version, person_id=version.person_id, key=key,
+                                   language=language, easy_read=bool(easy_read), content=pdf,
+                                   size=len(pdf))
+    except IntegrityError:
+        stored = list(PlanPdf.objects.filter(key=key).values_list("content", flat=True)[:1])
+        if stored:
+            return bytes(stored[0])
+        raise
+    return pdf

@@ -3,6 +3,11 @@ handlers of :mod:`careweave.core.registry`): every plan row of B (plans, goals, 
 sections, who took part, agreed versions, agreements, changes, follow-ups and ratings, the
 crisis plan and its contacts) moves to A, and exactly those rows go back.
 
+Cached PDFs of agreed versions (``PlanPdf``) do not move: they carry the name and birth
+date of the record they were made for, so B's are deleted on a merge, and those made from
+the versions that go back to B are deleted on an unmerge. Either way the next download
+renders them again, with the name of the record the version then belongs to.
+
 A merge is refused first when it would give A two open plans of one type, or two crisis
 plans: someone decides which to keep (close one plan, or fold one crisis plan into the
 other) before the records are merged.
@@ -29,6 +34,7 @@ from careweave.plans.models import (
     Plan,
     PlanAction,
     PlanChange,
+    PlanPdf,
     PlanSection,
     PlanType,
     PlanVersion,
@@ -56,12 +62,16 @@ def conflicts(merged_id: uuid.UUID, survivor_id: uuid.UUID) -> list[str]:
 
 def move(merged_id: uuid.UUID, survivor_id: uuid.UUID) -> list[Any]:
     """[{"model": "Plan", "ids": [...]}, ...]: exactly the rows that moved."""
+    PlanPdf.objects.filter(person_id=merged_id).delete()
     return [{"model": model.__name__, "ids": moves(model)[0](merged_id, survivor_id)}
             for model in MODELS]
 
 
 def restore(survivor_id: uuid.UUID, merged_id: uuid.UUID, moved: list[Any]) -> int:
     ids = {entry["model"]: entry["ids"] for entry in moved}
+    versions = [uuid.UUID(str(pk)) for pk in ids.get(PlanVersion.__name__, [])]
+    for start in range(0, len(versions), 500):
+        PlanPdf.objects.filter(version_id__in=versions[start:start + 500]).delete()
     return sum(moves(model)[1](survivor_id, merged_id, ids.get(model.__name__, []))
                for model in MODELS)
 

@@ -256,6 +256,30 @@ class PlanVersion(models.Model):
         indexes = [models.Index(fields=["person"], name="version_person_idx")]
 
 
+class PlanPdf(models.Model):
+    """An agreed version rendered as a PDF, once per variant (:func:`plans.exports.pdf_of`).
+
+    ``key`` is a SHA-256 over everything the PDF depends on: the renderer (its version, the
+    templates, the stylesheet and the translations), the version, the language, easy read
+    or not, and the document exactly as this reader may see it (so a sensitive section is
+    only in the PDFs of readers it is shown to). The bytes are personal data: they go with
+    the version, the plan and the person, and never follow a merge (see ``merging``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="pdfs")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=2, choices=PlanLanguage.choices)
+    easy_read = models.BooleanField()
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person"], name="plan_pdf_person_idx")]
+
+
 class OrganisationAgreement(models.Model):
     """An organisation agrees to carry out its actions as they read (``digest``)."""
 

@@ -739,7 +739,7 @@ def plan_pdf(request: HttpRequest, person_id: uuid.UUID, plan_id: uuid.UUID) -> 
     if isinstance(found, HttpResponse):
         return found
     doc, version, easy_read, language, _plan = found
-    pdf = exports.render_pdf(doc, language=language, easy_read=easy_read)
+    pdf = exports.pdf_of(doc, version=version, language=language, easy_read=easy_read)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{exports.pdf_filename(doc, version, language)}"')

@@ -55,3 +55,31 @@ def test_two_crisis_plans_stop_a_merge(arthur, arthur_again, coordinator, actor_
     with pytest.raises(Conflict):
         person_merge(actor=coordinator, survivor_id=arthur.pk, merged_id=arthur_again.pk)
     assert CrisisPlan.objects.filter(person=arthur_again).exists()
+
+
+def test_cached_pdfs_do_not_follow_a_merge(arthur, arthur_again, coordinator, actor_for,
+                                           org) -> None:  # noqa: ANN001
+    """A cached PDF carries the name of the record it was made for: B's are deleted on a
+    merge, and those made since from the versions that go back are deleted on an unmerge."""
+    from careweave.plans import exports
+    from careweave.plans.models import PlanPdf
+
+    def cache(person) -> PlanPdf:  # noqa: ANN001
+        version = PlanVersion.objects.get(plan=plan)
+        doc = exports.document(version.snapshot, person=person, version=version, withheld=0)
+        exports.pdf_of(doc, version=version, language="en", easy_read=False)
+        return PlanPdf.objects.get(version=version, person=person)
+
+    gp = actor_for("gp.uk")
+    plan = new_plan(gp, arthur_again, plan_type="mental_health",
+                    coordinating=org("Riverside Surgery"))
+    add_goal(gp, plan, own_words="I want to sleep through the night.")
+    agree(gp, plan)
+    cache(arthur_again)
+    merge = person_merge(actor=coordinator, survivor_id=arthur.pk, merged_id=arthur_again.pk)
+    assert not PlanPdf.objects.exists()
+    made_since = cache(arthur)
+    assert PlanPdf.objects.get().pk == made_since.pk
+    person_unmerge(actor=coordinator, merge_id=merge.pk)
+    assert not PlanPdf.objects.exists()
+    assert PlanVersion.objects.get(plan=plan).person_id == arthur_again.pk
