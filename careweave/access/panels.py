@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +17,9 @@ from careweave.access import policy
 from careweave.access.gate import consent_facts
 from careweave.access.models import CareTeamMember, Consent, JoinRequest
 from careweave.access.policy import Action
+from careweave.core import rawsql
 from careweave.core.registry import Panel, TimelineKind, registry
+from careweave.orgs.models import Membership, Organisation
 
 # -- panels ----------------------------------------------------------------------------------
 
@@ -31,16 +35,46 @@ def who_can_see(person: Any, organisation_id: Any, consents: tuple[Any, ...],
     return policy.read_decision(facts, now)
 
 
+def care_team(person_id: Any) -> list[CareTeamMember]:
+    """Every care-team member of the person, past ones too, by end date, start date and id,
+    with the organisation and the staff member's membership and user cached: what
+    ``CareTeamMember.objects.filter(person=person).select_related("organisation",
+    "staff__user").order_by("end_date", "start_date", "id")`` returns, in one hand-written
+    statement (careweave.core.rawsql: the person page runs it on every view)."""
+    user = get_user_model()
+    sql = (
+        f"SELECT {rawsql.select_list(CareTeamMember, 'm')}, "
+        f"{rawsql.select_list(Organisation, 'o')}, {rawsql.select_list(Membership, 's')}, "
+        f"{rawsql.select_list(user, 'u')} "
+        f"FROM {rawsql.table(CareTeamMember)} m "
+        f"JOIN {rawsql.table(Organisation)} o ON o.id = m.organisation_id "
+        f"LEFT JOIN {rawsql.table(Membership)} s ON s.id = m.staff_id "
+        f"LEFT JOIN {rawsql.table(user)} u ON u.id = s.user_id "
+        "WHERE m.person_id = %s ORDER BY m.end_date, m.start_date, m.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [rawsql.prep(CareTeamMember, "person", person_id)])
+        rows = cursor.fetchall()
+    team = []
+    for row in rows:
+        (m, o, s, u), _rest = rawsql.split(row, CareTeamMember, Organisation, Membership, user)
+        member = rawsql.build(CareTeamMember, m)
+        assert isinstance(member, CareTeamMember)
+        rawsql.relate(member, "organisation", rawsql.build(Organisation, o))
+        staff = rawsql.build_or_none(Membership, s)
+        if staff is not None:
+            rawsql.relate(staff, "user", rawsql.build(user, u))
+        rawsql.relate(member, "staff", staff)
+        team.append(member)
+    return team
+
+
 def care_team_panel(actor: Any, person: Any, decision: Any) -> dict[str, Any]:
     """The care team, current and past, who of it can see the record now and why, and the
     requests to join it (for the registering organisation): three queries."""
     now = timezone.now()
     today = timezone.localdate(now)
-    team = list(
-        CareTeamMember.objects.filter(person=person)
-        .select_related("organisation", "staff__user")
-        .order_by("end_date", "start_date", "id")
-    )
+    team = care_team(person.pk)
     consents = consent_facts(person.pk)
     active = []
     for member in team:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,10 +34,12 @@ from careweave.assessments.models import (
 )
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
+from careweave.core import rawsql
 from careweave.core.context import Actor
 from careweave.core.db import atomic
 from careweave.core.errors import ValidationFailed
 from careweave.core.pagination import Page, keyset_page
+from careweave.orgs.models import Organisation
 from careweave.people.models import Person
 
 MAX_PAGE = 100
@@ -181,10 +184,39 @@ def trend(*, actor: Actor, person: Person, instrument_code: str) -> list[Point]:
 
 
 def latest_for(*, actor: Actor, person: Person) -> list[LatestScore]:
-    """The latest score of each instrument the actor may see (one query)."""
-    return list(LatestScore.objects.filter(audience_q(actor), person_id=person.pk)
-                .select_related("instrument", "assessment__instrument_version")
-                .order_by("instrument__code"))
+    """The latest score of each instrument the actor may see, by instrument code, with the
+    instrument and the assessment's version cached (one hand-written statement,
+    careweave.core.rawsql: what ``select_related("instrument",
+    "assessment__instrument_version")`` gives; the person page runs it on every view)."""
+    audiences = sorted(rules.visible_audiences(actor.role))
+    if not audiences:  # what audience__in=[] gives: nothing, and no query
+        return []
+    marks = ", ".join(["%s"] * len(audiences))
+    sql = (
+        f"SELECT {rawsql.select_list(LatestScore, 'l')}, "
+        f"{rawsql.select_list(Instrument, 'i')}, {rawsql.select_list(Assessment, 'a')}, "
+        f"{rawsql.select_list(InstrumentVersion, 'v')} "
+        f"FROM {rawsql.table(LatestScore)} l "
+        f"JOIN {rawsql.table(Instrument)} i ON i.id = l.instrument_id "
+        f"JOIN {rawsql.table(Assessment)} a ON a.id = l.assessment_id "
+        f"JOIN {rawsql.table(InstrumentVersion)} v ON v.id = a.instrument_version_id "
+        f"WHERE l.audience IN ({marks}) AND l.person_id = %s ORDER BY i.code"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*audiences, rawsql.prep(LatestScore, "person", person.pk)])
+        rows = cursor.fetchall()
+    out = []
+    for row in rows:
+        (lv, iv, av, vv), _rest = rawsql.split(row, LatestScore, Instrument, Assessment,
+                                               InstrumentVersion)
+        latest = rawsql.build(LatestScore, lv)
+        assert isinstance(latest, LatestScore)
+        assessment = rawsql.build(Assessment, av)
+        rawsql.relate(assessment, "instrument_version", rawsql.build(InstrumentVersion, vv))
+        rawsql.relate(latest, "instrument", rawsql.build(Instrument, iv))
+        rawsql.relate(latest, "assessment", assessment)
+        out.append(latest)
+    return out
 
 
 def drafts_for(*, actor: Actor, person: Person) -> list[Assessment]:
@@ -200,11 +232,42 @@ def drafts_for(*, actor: Actor, person: Person) -> list[Assessment]:
 
 
 def open_flags(*, actor: Actor, person: Person) -> list[SafetyFlag]:
-    """The person's open safety flags the actor may see (one query)."""
-    return list(SafetyFlag.objects.filter(audience_q(actor), person_id=person.pk,
-                                          status=rules.OPEN)
-                .select_related("assessment__instrument_version", "organisation")
-                .order_by("raised_at"))
+    """The person's open safety flags the actor may see, oldest first, with the
+    assessment's version and the organisation cached (one hand-written statement,
+    careweave.core.rawsql: what ``select_related("assessment__instrument_version",
+    "organisation")`` gives; the banner is on every page about the person)."""
+    audiences = sorted(rules.visible_audiences(actor.role))
+    if not audiences:  # what audience__in=[] gives: nothing, and no query
+        return []
+    marks = ", ".join(["%s"] * len(audiences))
+    sql = (
+        f"SELECT {rawsql.select_list(SafetyFlag, 'f')}, "
+        f"{rawsql.select_list(Assessment, 'a')}, "
+        f"{rawsql.select_list(InstrumentVersion, 'v')}, "
+        f"{rawsql.select_list(Organisation, 'o')} "
+        f"FROM {rawsql.table(SafetyFlag)} f "
+        f"JOIN {rawsql.table(Assessment)} a ON a.id = f.assessment_id "
+        f"JOIN {rawsql.table(InstrumentVersion)} v ON v.id = a.instrument_version_id "
+        f"JOIN {rawsql.table(Organisation)} o ON o.id = f.organisation_id "
+        f"WHERE f.audience IN ({marks}) AND f.person_id = %s AND f.status = %s "
+        "ORDER BY f.raised_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*audiences, rawsql.prep(SafetyFlag, "person", person.pk),
+                             rawsql.prep(SafetyFlag, "status", rules.OPEN)])
+        rows = cursor.fetchall()
+    out = []
+    for row in rows:
+        (fv, av, vv, ov), _rest = rawsql.split(row, SafetyFlag, Assessment,
+                                               InstrumentVersion, Organisation)
+        flag = rawsql.build(SafetyFlag, fv)
+        assert isinstance(flag, SafetyFlag)
+        assessment = rawsql.build(Assessment, av)
+        rawsql.relate(assessment, "instrument_version", rawsql.build(InstrumentVersion, vv))
+        rawsql.relate(flag, "assessment", assessment)
+        rawsql.relate(flag, "organisation", rawsql.build(Organisation, ov))
+        out.append(flag)
+    return out
 
 
 def flag_for(*, actor: Actor, person_id: Any, flag_id: Any) -> tuple[Person, Any, SafetyFlag]:

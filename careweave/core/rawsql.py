@@ -48,6 +48,15 @@ def build(model: type[Model], values: Sequence[Any]) -> Model:
     return model.from_db(connection.alias, list(names), converted)
 
 
+def build_or_none(model: type[Model], values: Sequence[Any]) -> Model | None:
+    """As :func:`build`, or None for the columns of a LEFT JOIN that found no row (its
+    primary key is NULL), as select_related leaves a missing nullable relation."""
+    _cols, names = columns(model)
+    if values[names.index(model._meta.pk.attname)] is None:
+        return None
+    return build(model, values)
+
+
 @cache
 def _converters(model: type[Model]) -> tuple[tuple[Any, tuple[Any, ...]], ...]:
     """Per column, the converters the ORM's compiler would apply (backend, then field)."""

@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -21,11 +23,19 @@ from careweave.access.gate import Basis, active_team_q, deny, people_visible_to,
 from careweave.access.models import CareTeamMember, Consent
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
+from careweave.core import rawsql
 from careweave.core.context import Actor
 from careweave.core.db import atomic
 from careweave.core.pagination import Page, keyset_page
 from careweave.notes import rules
-from careweave.notes.models import Attachment, CaseNote, PersonWarning, TeamContact
+from careweave.notes.models import (
+    Attachment,
+    CaseNote,
+    OutOfHours,
+    PersonWarning,
+    TeamContact,
+)
+from careweave.orgs.models import Membership, Organisation
 from careweave.people.models import Person
 
 T = TypeVar("T")
@@ -301,22 +311,55 @@ def attachment_file(*, actor: Actor, person_id: Any, note_id: Any,
 
 def team_contacts(person: Person) -> list[CareTeamMember]:
     """The active care team with each member's contact details and their organisation's
-    out-of-hours number (one query). ``member.contact_or_none``."""
-    now = timezone.now()
-    members = list(
-        CareTeamMember.objects.filter(active_team_q(now), person=person)
-        .select_related("organisation", "organisation__out_of_hours", "staff__user",
-                        "contact")
-        .order_by("organisation__name", "start_date", "id"))
-    for member in members:
-        try:
-            member.contact_or_none = member.contact  # type: ignore[attr-defined]
-        except TeamContact.DoesNotExist:
-            member.contact_or_none = None  # type: ignore[attr-defined]
-        try:
-            member.out_of_hours_or_none = member.organisation.out_of_hours  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist
-            member.out_of_hours_or_none = None  # type: ignore[attr-defined]
+    out-of-hours number, by organisation name, start date and id (one hand-written
+    statement, careweave.core.rawsql: the person page runs it on every view; the same
+    members and cached relations as ``select_related("organisation",
+    "organisation__out_of_hours", "staff__user", "contact")``).
+    ``member.contact_or_none``, ``member.out_of_hours_or_none``."""
+    today = timezone.localdate(timezone.now())
+    user = get_user_model()
+    sql = (
+        f"SELECT {rawsql.select_list(CareTeamMember, 'm')}, "
+        f"{rawsql.select_list(Organisation, 'o')}, {rawsql.select_list(OutOfHours, 'h')}, "
+        f"{rawsql.select_list(Membership, 's')}, {rawsql.select_list(user, 'u')}, "
+        f"{rawsql.select_list(TeamContact, 'c')} "
+        f"FROM {rawsql.table(CareTeamMember)} m "
+        f"JOIN {rawsql.table(Organisation)} o ON o.id = m.organisation_id "
+        f"LEFT JOIN {rawsql.table(OutOfHours)} h ON h.organisation_id = o.id "
+        f"LEFT JOIN {rawsql.table(Membership)} s ON s.id = m.staff_id "
+        f"LEFT JOIN {rawsql.table(user)} u ON u.id = s.user_id "
+        f"LEFT JOIN {rawsql.table(TeamContact)} c ON c.member_id = m.id "
+        "WHERE m.person_id = %s AND m.start_date <= %s "
+        "AND (m.end_date IS NULL OR m.end_date > %s) "
+        "ORDER BY o.name, m.start_date, m.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [rawsql.prep(CareTeamMember, "person", person.pk),
+                             rawsql.prep(CareTeamMember, "start_date", today),
+                             rawsql.prep(CareTeamMember, "end_date", today)])
+        rows = cursor.fetchall()
+    members = []
+    for row in rows:
+        (m, o, h, s, u, c), _rest = rawsql.split(row, CareTeamMember, Organisation,
+                                                 OutOfHours, Membership, user, TeamContact)
+        member: Any = rawsql.build(CareTeamMember, m)
+        organisation = rawsql.build(Organisation, o)
+        out_of_hours = rawsql.build_or_none(OutOfHours, h)
+        rawsql.relate(organisation, "out_of_hours", out_of_hours)
+        if out_of_hours is not None:
+            rawsql.relate(out_of_hours, "organisation", organisation)
+        rawsql.relate(member, "organisation", organisation)
+        staff = rawsql.build_or_none(Membership, s)
+        if staff is not None:
+            rawsql.relate(staff, "user", rawsql.build(user, u))
+        rawsql.relate(member, "staff", staff)
+        contact = rawsql.build_or_none(TeamContact, c)
+        if contact is not None:
+            rawsql.relate(contact, "member", member)
+        rawsql.relate(member, "contact", contact)
+        member.contact_or_none = contact
+        member.out_of_hours_or_none = out_of_hours
+        members.append(member)
     return members
 
 
