@@ -95,6 +95,15 @@ def active_team_q(now: dt.datetime) -> Q:
     return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gt=today))
 
 
+def active_team_sql(alias: str, now: dt.datetime) -> tuple[str, list[Any]]:
+    """:func:`active_team_q` for a hand-written statement over the care-team rows ``alias``:
+    the condition and its parameters."""
+    today = _today(now)
+    return (f"{alias}.start_date <= %s AND ({alias}.end_date IS NULL OR {alias}.end_date > %s)",
+            [rawsql.prep(CareTeamMember, "start_date", today),
+             rawsql.prep(CareTeamMember, "end_date", today)])
+
+
 def _break_glass(actor: Actor, now: dt.datetime) -> QuerySet[BreakGlass, dt.datetime]:
     """Expiry times of the actor's break-glass episodes in force (newest first)."""
     return (
@@ -158,13 +167,12 @@ def load_with_facts(actor: Actor, pid: uuid.UUID, now: dt.datetime, *,
     compiling on every request."""
     org = actor.organisation_id
     membership = actor.membership.pk if actor.membership is not None else None
-    today = timezone.localdate(now)
+    active, active_params = active_team_sql("m", now)
     sql = (
         f"SELECT {rawsql.select_list(Person, 'p')}, {rawsql.select_list(Organisation, 'r')}, "
         f"{rawsql.select_list(Area, 'a')}, "
         f"EXISTS (SELECT 1 FROM {rawsql.table(CareTeamMember)} m WHERE m.person_id = p.id "
-        "AND m.organisation_id = %s AND m.start_date <= %s "
-        "AND (m.end_date IS NULL OR m.end_date > %s)), "
+        f"AND m.organisation_id = %s AND {active}), "
         f"(SELECT MAX(b.expires_at) FROM {rawsql.table(BreakGlass)} b "
         "WHERE b.person_id = p.id AND b.membership_id = %s AND b.ended_at IS NULL "
         "AND b.expires_at > %s) "
@@ -177,8 +185,7 @@ def load_with_facts(actor: Actor, pid: uuid.UUID, now: dt.datetime, *,
         sql += " FOR UPDATE OF p"
     params = [
         rawsql.prep(CareTeamMember, "organisation", org) if org else None,
-        rawsql.prep(CareTeamMember, "start_date", today),
-        rawsql.prep(CareTeamMember, "end_date", today),
+        *active_params,
         rawsql.prep(BreakGlass, "membership", membership) if membership else None,
         rawsql.prep(BreakGlass, "expires_at", now),
         rawsql.prep(Person, "id", pid),

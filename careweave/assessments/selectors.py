@@ -183,15 +183,25 @@ def trend(*, actor: Actor, person: Person, instrument_code: str) -> list[Point]:
     return [Point(r, int(r.total or 0), r.band, k) for r, k in zip(rows, kinds, strict=True)]
 
 
+def _audience_in(actor: Actor, alias: str) -> tuple[str, list[str]] | None:
+    """:func:`audience_q` for a hand-written statement: the condition on ``alias`` and its
+    parameters, or None when the actor may see no audience (what ``audience__in=[]``
+    gives: nothing, and no query)."""
+    audiences = sorted(rules.visible_audiences(actor.role))
+    if not audiences:
+        return None
+    return f"{alias}.audience IN ({', '.join(['%s'] * len(audiences))})", audiences
+
+
 def latest_for(*, actor: Actor, person: Person) -> list[LatestScore]:
     """The latest score of each instrument the actor may see, by instrument code, with the
     instrument and the assessment's version cached (one hand-written statement,
     careweave.core.rawsql: what ``select_related("instrument",
     "assessment__instrument_version")`` gives; the person page runs it on every view)."""
-    audiences = sorted(rules.visible_audiences(actor.role))
-    if not audiences:  # what audience__in=[] gives: nothing, and no query
+    audience = _audience_in(actor, "l")
+    if audience is None:
         return []
-    marks = ", ".join(["%s"] * len(audiences))
+    seen, audiences = audience
     sql = (
         f"SELECT {rawsql.select_list(LatestScore, 'l')}, "
         f"{rawsql.select_list(Instrument, 'i')}, {rawsql.select_list(Assessment, 'a')}, "
@@ -200,7 +210,7 @@ def latest_for(*, actor: Actor, person: Person) -> list[LatestScore]:
         f"JOIN {rawsql.table(Instrument)} i ON i.id = l.instrument_id "
         f"JOIN {rawsql.table(Assessment)} a ON a.id = l.assessment_id "
         f"JOIN {rawsql.table(InstrumentVersion)} v ON v.id = a.instrument_version_id "
-        f"WHERE l.audience IN ({marks}) AND l.person_id = %s ORDER BY i.code"
+        f"WHERE {seen} AND l.person_id = %s ORDER BY i.code"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*audiences, rawsql.prep(LatestScore, "person", person.pk)])
@@ -236,10 +246,10 @@ def open_flags(*, actor: Actor, person: Person) -> list[SafetyFlag]:
     assessment's version and the organisation cached (one hand-written statement,
     careweave.core.rawsql: what ``select_related("assessment__instrument_version",
     "organisation")`` gives; the banner is on every page about the person)."""
-    audiences = sorted(rules.visible_audiences(actor.role))
-    if not audiences:  # what audience__in=[] gives: nothing, and no query
+    audience = _audience_in(actor, "f")
+    if audience is None:
         return []
-    marks = ", ".join(["%s"] * len(audiences))
+    seen, audiences = audience
     sql = (
         f"SELECT {rawsql.select_list(SafetyFlag, 'f')}, "
         f"{rawsql.select_list(Assessment, 'a')}, "
@@ -249,7 +259,7 @@ def open_flags(*, actor: Actor, person: Person) -> list[SafetyFlag]:
         f"JOIN {rawsql.table(Assessment)} a ON a.id = f.assessment_id "
         f"JOIN {rawsql.table(InstrumentVersion)} v ON v.id = a.instrument_version_id "
         f"JOIN {rawsql.table(Organisation)} o ON o.id = f.organisation_id "
-        f"WHERE f.audience IN ({marks}) AND f.person_id = %s AND f.status = %s "
+        f"WHERE {seen} AND f.person_id = %s AND f.status = %s "
         "ORDER BY f.raised_at"
     )
     with connection.cursor() as cursor:

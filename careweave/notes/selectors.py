@@ -19,7 +19,14 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from careweave.access import policy
-from careweave.access.gate import Basis, active_team_q, deny, people_visible_to, require
+from careweave.access.gate import (
+    Basis,
+    active_team_q,
+    active_team_sql,
+    deny,
+    people_visible_to,
+    require,
+)
 from careweave.access.models import CareTeamMember, Consent
 from careweave.audit.models import AuditEvent
 from careweave.audit.services import audit_record
@@ -316,7 +323,7 @@ def team_contacts(person: Person) -> list[CareTeamMember]:
     members and cached relations as ``select_related("organisation",
     "organisation__out_of_hours", "staff__user", "contact")``).
     ``member.contact_or_none``, ``member.out_of_hours_or_none``."""
-    today = timezone.localdate(timezone.now())
+    active, active_params = active_team_sql("m", timezone.now())
     user = get_user_model()
     sql = (
         f"SELECT {rawsql.select_list(CareTeamMember, 'm')}, "
@@ -329,14 +336,11 @@ def team_contacts(person: Person) -> list[CareTeamMember]:
         f"LEFT JOIN {rawsql.table(Membership)} s ON s.id = m.staff_id "
         f"LEFT JOIN {rawsql.table(user)} u ON u.id = s.user_id "
         f"LEFT JOIN {rawsql.table(TeamContact)} c ON c.member_id = m.id "
-        "WHERE m.person_id = %s AND m.start_date <= %s "
-        "AND (m.end_date IS NULL OR m.end_date > %s) "
+        f"WHERE m.person_id = %s AND {active} "
         "ORDER BY o.name, m.start_date, m.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [rawsql.prep(CareTeamMember, "person", person.pk),
-                             rawsql.prep(CareTeamMember, "start_date", today),
-                             rawsql.prep(CareTeamMember, "end_date", today)])
+        cursor.execute(sql, [rawsql.prep(CareTeamMember, "person", person.pk), *active_params])
         rows = cursor.fetchall()
     members = []
     for row in rows:

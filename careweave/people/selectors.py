@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import connection
@@ -185,11 +186,12 @@ def _attach_rows(people: list[Person], model: Any, related: str, order: str) -> 
 
 def _attach_many(people: list[Person], relations: list[tuple[Any, str, str]]) -> None:
     """:func:`_attach_rows` for several relations, one statement each, all sent before any
-    answer is read (careweave.core.db.pipelined: one round trip on PostgreSQL)."""
+    answer is read (careweave.core.db.pipelined: one round trip on PostgreSQL; a single
+    statement gains nothing from it, so it goes as it is)."""
     if not people:
         return
     marks = ", ".join(["%s"] * len(people))
-    with pipelined():
+    with pipelined() if len(relations) > 1 else nullcontext():
         cursors = []
         for model, _related, order in relations:
             column = connection.ops.quote_name(model._meta.get_field(order).column)

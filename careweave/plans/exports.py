@@ -206,9 +206,9 @@ def pdf_of(doc: Mapping[str, Any], *, version: PlanVersion | None, language: str
     if version is None:
         return render_pdf(doc, language=language, easy_read=easy_read)
     key = pdf_key(doc, version=version, language=language, easy_read=easy_read)
-    stored = list(PlanPdf.objects.filter(key=key).values_list("content", flat=True)[:1])
-    if stored:
-        return bytes(stored[0])
+    stored = _stored(key)
+    if stored is not None:
+        return stored
     pdf = render_pdf(doc, language=language, easy_read=easy_read)
     try:
         with transaction.atomic():
@@ -216,8 +216,13 @@ def pdf_of(doc: Mapping[str, Any], *, version: PlanVersion | None, language: str
                                    language=language, easy_read=bool(easy_read), content=pdf,
                                    size=len(pdf))
     except IntegrityError:
-        stored = list(PlanPdf.objects.filter(key=key).values_list("content", flat=True)[:1])
-        if stored:
-            return bytes(stored[0])
+        stored = _stored(key)
+        if stored is not None:
+            return stored
         raise
     return pdf
+
+
+def _stored(key: str) -> bytes | None:
+    found = list(PlanPdf.objects.filter(key=key).values_list("content", flat=True)[:1])
+    return bytes(found[0]) if found else None
