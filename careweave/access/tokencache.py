@@ -70,6 +70,7 @@ class _State:
     hits: int = 0
     misses: int = 0
     clears: int = 0
+    last_payload: str = ""
 
 
 _state: _State | None = None
@@ -141,8 +142,9 @@ def _listen(state: _State, params: dict[str, Any]) -> None:
                 backoff = 0.2
                 while not state.stop.is_set():
                     state.alive_until = time.monotonic() + GRACE
-                    for _notify in conn.notifies(timeout=HEARTBEAT):
+                    for notify in conn.notifies(timeout=HEARTBEAT):
                         clear(state)
+                        state.last_payload = notify.payload
                         state.alive_until = time.monotonic() + GRACE
                     if state.stop.is_set():
                         break
@@ -225,3 +227,9 @@ def stats() -> dict[str, int | bool]:
     state = _current()
     return {"entries": len(state.entries), "hits": state.hits, "misses": state.misses,
             "clears": state.clears, "listening": _listening(state)}
+
+
+def last_payload() -> str:
+    """The payload of the last notification heard (tests fence on it: notifications
+    arrive in commit order, so once a fence is heard every earlier one has been)."""
+    return _current().last_payload

@@ -7,6 +7,7 @@ the real listener thread and connection."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -38,6 +39,22 @@ def cache_on(settings: Any) -> Iterator[None]:
     tokencache.stop()
 
 
+def settle() -> None:
+    """Wait until every notification committed so far has reached the listener.
+
+    Setting up (the demo, the token) commits changes whose notifications arrive a little
+    later, on the listener's thread; one arriving in the middle of a test would clear the
+    cache under it. Notifications are delivered in commit order, so once a fence sent
+    now is heard, every earlier one has been."""
+    fence = f"fence-{uuid.uuid4()}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, %s)", [tokencache.CHANNEL, fence])
+    deadline = time.monotonic() + 10
+    while tokencache.last_payload() != fence:
+        assert time.monotonic() < deadline, "the fence notification never arrived"
+        time.sleep(0.01)
+
+
 def wait_for_clear(before: int, *, at_least: int = 1) -> int:
     """Wait until the listener has cleared the cache (a notification arrived)."""
     deadline = time.monotonic() + 10
@@ -57,6 +74,7 @@ def gp_token(demo: Any) -> str:  # noqa: ARG001
 
 def cached(raw: str, django_assert_num_queries: Any) -> ApiToken:
     """Authenticate twice: the second time without a statement."""
+    settle()
     first = token_authenticate(raw)
     assert first is not None
     with django_assert_num_queries(0):
@@ -151,6 +169,7 @@ def test_use_and_logins_do_not_clear_it(cache_on: None, gp_token: str,
 
 def test_a_lookup_read_before_a_clear_is_not_kept(cache_on: None, gp_token: str,
                                                   django_assert_num_queries: Any) -> None:
+    settle()
     generation = tokencache.begin()
     tokencache.clear()  # a notification arrived while the lookup was in the database
     tokencache.put("somekey", ("a",), generation, None)
@@ -178,6 +197,7 @@ def test_losing_the_listener_stops_using_the_cache(cache_on: None, gp_token: str
 def test_through_the_api_a_deactivated_member_of_staff_is_refused_at_once(
         cache_on: None, gp_token: str) -> None:
     client = ApiClient(gp_token)
+    settle()
     assert client.get("/me").status_code == 200
     assert client.get("/me").status_code == 200
     assert tokencache.stats()["hits"] >= 1

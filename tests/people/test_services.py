@@ -38,8 +38,7 @@ def test_create_puts_my_organisation_on_the_care_team(actor_for) -> None:  # noq
 @pytest.mark.parametrize(
     "data,identifiers,field",
     [
-        ({**VALID, "birth_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat()}, [],
-         "birth_date"),
+        ({**VALID, "birth_date": "tomorrow"}, [], "birth_date"),
         ({**VALID, "birth_date": "2001-02-30"}, [], "birth_date"),
         ({**VALID, "given_name": "x" * 101}, [], "given_name"),
         ({**VALID, "given_name": ""}, [], "given_name"),
@@ -50,6 +49,8 @@ def test_create_puts_my_organisation_on_the_care_team(actor_for) -> None:  # noq
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(actor_for, data, identifiers, field) -> None:  # noqa: ANN001
+    if data.get("birth_date") == "tomorrow":  # worked out now: a run may cross midnight
+        data = {**data, "birth_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat()}
     before = Person.objects.count(), PersonIdentifier.objects.count()
     with pytest.raises(ValidationFailed) as exc:
         person_create(actor=actor_for("gp.uk"), data=data, identifiers=identifiers)
