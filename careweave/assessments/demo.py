@@ -196,7 +196,7 @@ def seed(batch: Any) -> dict[str, int]:
             answers = _seed_answers(definition, rng, level, item9)
             result = scoring.score(definition, answers)
             data = result.as_dict()
-            row = Assessment(
+            row = batch.row(Assessment,
                 id=uid(), person_id=person.pk, instrument_id=version.instrument_id,
                 instrument_version_id=version.pk, audience=version.audience,
                 status=rules.SUBMITTED, mode="staff", language="sv" if person.country == "SE"
@@ -213,7 +213,7 @@ def seed(batch: Any) -> dict[str, int]:
             rows.append(row)
             history.setdefault(code, []).append(row)
             professional = version.audience == rules.PROFESSIONAL
-            timeline.append(TimelineEntry(
+            timeline.append(batch.row(TimelineEntry,
                 id=uid(), person_id=person.pk, at=at, organisation_id=org.pk,
                 actor_role=staff.role, recorded_at=at, object_type="Assessment",
                 object_id=str(row.pk),
@@ -222,7 +222,7 @@ def seed(batch: Any) -> dict[str, int]:
                       "total": result.total, "band": _band_label(definition, result.band),
                       "organisation": org.name, "mode": "staff", "reason": ""}))
             for flag_code in result.flags:
-                flags.append(SafetyFlag(
+                flags.append(batch.row(SafetyFlag,
                     id=uid(), person_id=person.pk, assessment_id=row.pk,
                     instrument_id=version.instrument_id, code=flag_code,
                     audience=version.audience, status=rules.OPEN, raised_at=at,
@@ -237,7 +237,7 @@ def seed(batch: Any) -> dict[str, int]:
             kind = change.classify(previous, last.total, change.thresholds_of(
                 version.definition)) if last.total is not None else ""
             due = rules.due_on(last.taken_on, version.definition.get("repeat_days"))
-            latest.append(LatestScore(
+            latest.append(batch.row(LatestScore,
                 person_id=person.pk, instrument_id=version.instrument_id,
                 assessment_id=last.pk, audience=version.audience, taken_on=last.taken_on,
                 total=last.total, band=last.band, previous_total=previous, change=kind,

@@ -96,7 +96,7 @@ def seed(batch: Any) -> dict[str, int]:
             continue
         for name, dose, frequency in rng.sample(SEED_MEDICINES, rng.choice((0, 1, 2, 3, 4))):
             at = person.created_at + (batch.now - person.created_at) * rng.random()
-            m = Medicine(
+            m = batch.row(Medicine,
                 id=uid(), person_id=person.pk, name=name, code_system="", code="", dose=dose,
                 route="oral", frequency=frequency, as_needed=name.startswith("Paracetamol"),
                 administered_by=rng.choice(("self", "self", "carer", "care_home")),
@@ -105,7 +105,7 @@ def seed(batch: Any) -> dict[str, int]:
                 organisation_id=person.registered_by_id, recorded_by_id=staff.membership_id,
                 updated_by_id=staff.membership_id, created_at=at, updated_at=at, version=1)
             meds.append(m)
-            changes.append(MedicineChange(
+            changes.append(batch.row(MedicineChange,
                 id=uid(), medicine_id=m.pk, person_id=person.pk, kind="started", version=1,
                 at=at, organisation_id=person.registered_by_id,
                 membership_id=staff.membership_id, by_name=users.get(staff.user_id, ""),

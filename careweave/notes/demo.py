@@ -190,7 +190,7 @@ def seed(batch: Any) -> dict[str, int]:
             kind, title = rng.choice(SEED_WARNINGS)
             at = person.created_at + (batch.now - person.created_at) * rng.random()
             restricted = kind in ("risk_to_self", "safeguarding")
-            warnings.append(PersonWarning(
+            warnings.append(batch.row(PersonWarning,
                 id=uid(), person_id=person.pk, kind=kind, title=title, details="",
                 organisation_id=org.pk, raised_by_id=staff.membership_id,
                 raised_by_name=names.get(staff.membership_id, staff.username), raised_at=at,
@@ -200,7 +200,7 @@ def seed(batch: Any) -> dict[str, int]:
                 audience_roles="", audience_kinds=rules.pack(
                     ["mental_health", "gp_practice", "social_care"]) if restricted else ""))
             if not restricted:
-                timeline.append(TimelineEntry(
+                timeline.append(batch.row(TimelineEntry,
                     id=uid(), person_id=person.pk, at=at, kind="notes.warning_raised",
                     organisation_id=org.pk, actor_role=staff.role, object_type="Warning",
                     object_id=str(warnings[-1].pk), recorded_at=at,
@@ -212,7 +212,7 @@ def seed(batch: Any) -> dict[str, int]:
             at = person.created_at + (batch.now - person.created_at) * rng.random()
             author = names.get(staff.membership_id, staff.username)
             level = rules.CARE_TEAM if rng.random() < 0.85 else rules.ORGANISATION
-            notes.append(CaseNote(
+            notes.append(batch.row(CaseNote,
                 id=uid(), person_id=person.pk, kind=kind, occurred_at=at,
                 organisation_id=org.pk, author_id=staff.membership_id, author_name=author,
                 author_role=staff.role, author_title="", with_whom=["person"],
@@ -220,7 +220,7 @@ def seed(batch: Any) -> dict[str, int]:
                 sensitivity=level, audience_roles="", audience_kinds="",
                 amendment_reason="", recorded_at=at, idempotency_key="", request_hash=""))
             if level == rules.CARE_TEAM:
-                timeline.append(TimelineEntry(
+                timeline.append(batch.row(TimelineEntry,
                     id=uid(), person_id=person.pk, at=at, kind="notes.note_recorded",
                     organisation_id=org.pk, actor_role=staff.role, object_type="CaseNote",
                     object_id=str(notes[-1].pk), recorded_at=at,

@@ -369,19 +369,29 @@ SEED_ACTIONS = {
 }
 
 
-def _readers(batch: Any, person: Any, team: list[Any]) -> list[Any]:
-    """The care-team organisations the gate would let read this seeded person's record
-    (the same pure rule), so that only they own actions."""
+def _consent_facts(batch: Any) -> dict[Any, tuple[Any, ...]]:
+    """Each seeded person's consents as the gate's facts, worked out once per batch."""
     from careweave.access import policy
 
     covered: dict[Any, set[str]] = {}
     for consent_id, org_id in batch.consent_orgs:
         covered.setdefault(consent_id, set()).add(str(org_id))
-    facts = tuple(policy.ConsentFact(
-        decision=c.decision, purpose=c.purpose, covers_all=c.covers_all_organisations,
-        organisation_ids=frozenset(covered.get(c.pk, set())), valid_from=c.valid_from,
-        valid_to=c.valid_to, withdrawn_at=c.withdrawn_at)
-        for c in batch.consents if c.person_id == person.pk)
+    facts: dict[Any, list[Any]] = {}
+    for c in batch.consents:
+        facts.setdefault(c.person_id, []).append(policy.ConsentFact(
+            decision=c.decision, purpose=c.purpose, covers_all=c.covers_all_organisations,
+            organisation_ids=frozenset(covered.get(c.pk, set())), valid_from=c.valid_from,
+            valid_to=c.valid_to, withdrawn_at=c.withdrawn_at))
+    return {person_id: tuple(f) for person_id, f in facts.items()}
+
+
+def _readers(batch: Any, person: Any, team: list[Any],
+             consents: dict[Any, tuple[Any, ...]]) -> list[Any]:
+    """The care-team organisations the gate would let read this seeded person's record
+    (the same pure rule), so that only they own actions."""
+    from careweave.access import policy
+
+    facts = consents.get(person.pk, ())
     out = []
     for member in team:
         decision = policy.read_decision(policy.Facts(
@@ -409,6 +419,7 @@ def seed_step(batch: Any) -> dict[str, int]:
     team: dict[uuid.UUID, list[Any]] = {}
     for member in batch.team:
         team.setdefault(member.person_id, []).append(member)
+    consents = _consent_facts(batch)
 
     def uid() -> uuid.UUID:
         return uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -432,7 +443,7 @@ def seed_step(batch: Any) -> dict[str, int]:
                     status=Plan.Status.AGREED, agreed_version=1, version=1,
                     created_by_id=staff.membership_id if staff else None,
                     created_at=created, updated_at=created)
-        owners = [org] + [o for o in _readers(batch, person, team.get(person.pk, []))
+        owners = [org] + [o for o in _readers(batch, person, team.get(person.pk, []), consents)
                           if o.pk != org.pk]
         picked = rng.sample(range(len(SEED_GOALS[country])), 2)
         snap_goals, snap_actions = [], []

@@ -178,3 +178,38 @@ def test_bad_input_is_a_clear_command_error(args: list[str], message: str) -> No
     with pytest.raises(CommandError, match=message):
         call_command("seed", *args, stdout=io.StringIO())
     assert not Person.objects.exists()
+
+
+def _columns(obj: object) -> dict[str, object]:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_a_row_built_without_init_is_what_init_makes(demo) -> None:  # noqa: ANN001
+    """The seed makes its rows with generator.build (no Model.__init__): every column,
+    defaults included, and a related object given by name, come out as __init__'s."""
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from careweave.notes.models import CaseNote
+    from careweave.orgs.models import Organisation
+    from careweave.people.models import TimelineEntry
+    from careweave.seed.generator import build
+
+    org = Organisation.objects.order_by("name").first()
+    person = Person.objects.order_by("family_name").first()
+    at = timezone.now() - dt.timedelta(days=3)
+    entry = {"id": uuid.uuid4(), "person_id": person.pk, "at": at, "kind": "people.registered",
+             "organisation": org, "object_type": "Person", "object_id": str(person.pk),
+             "data": {"organisation": org.name, "ort": "Göteborg"}, "recorded_at": at}
+    built, made = build(TimelineEntry, **entry), TimelineEntry(**entry)
+    assert _columns(built) == _columns(made)
+    assert built.organisation is org and built._state.adding and built._state.db is None
+    note = {"id": uuid.uuid4(), "person_id": person.pk, "organisation_id": org.pk,
+            "kind": "phone", "occurred_at": at, "summary": "Samtal", "body": "Åsa ringde; allt väl.",
+            "recorded_at": at}
+    assert _columns(build(CaseNote, **note)) == _columns(CaseNote(**note))
+    with pytest.raises(TypeError, match="shoe_size"):
+        build(CaseNote, shoe_size=9)
