@@ -213,3 +213,18 @@ def test_a_row_built_without_init_is_what_init_makes(demo) -> None:  # noqa: ANN
     assert _columns(build(CaseNote, **note)) == _columns(CaseNote(**note))
     with pytest.raises(TypeError, match="shoe_size"):
         build(CaseNote, shoe_size=9)
+
+
+@pytest.mark.django_db
+def test_seeding_refreshes_the_planner_statistics_on_postgresql(demo) -> None:  # noqa: ANN001
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ANALYZE is PostgreSQL's")
+    output = seed(50)
+    assert "Statistics refreshed (ANALYZE)" in output
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                       [Person._meta.db_table])
+        (tuples,) = cursor.fetchone()
+    assert tuples >= Person.objects.count() > 50  # the demo's people and the seeded
