@@ -67,6 +67,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 if str(BENCH) not in sys.path:  # imported as a module (the bookkeeping tests), not run
     sys.path.insert(0, str(BENCH))
+import candidates  # noqa: E402
 import domains  # noqa: E402
 import peer as peer_mod  # noqa: E402
 
@@ -131,8 +132,14 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--scale", default="",
                    help="comma-separated population sizes, e.g. 10000,100000,1000000: report "
                         "how read, search and caseload cost grow instead of the usual run")
+    p.add_argument("--candidates", nargs="?", const="all", default="",
+                   help="measure issue 11's read-path candidates instead of the usual run: "
+                        "the default against each switched off or another server, in "
+                        "interleaved rounds (--rounds x --round-seconds); all, or some of "
+                        + ", ".join(v.key for v in candidates.VARIANTS[1:]))
     p.add_argument("--out", default="", help="results file (bench/results/latest.md, or "
-                                             "bench/results/scale.md with --scale)")
+                                             "bench/results/scale.md with --scale, "
+                                             "bench/results/candidates.md with --candidates)")
     p.add_argument("--inner", action="store_true",
                    help="DATABASE_URL already points at an empty PostgreSQL: run there")
     domains.add_arguments(p)
@@ -162,7 +169,15 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         steps = [b - a for a, b in zip([0, *args.sizes], args.sizes, strict=False)]
         if any(s < 1 or s > MAX_PEOPLE for s in steps) or args.sizes[-1] > 5_000_000:
             p.error("--scale sizes must grow, each by 1 to 1,000,000 people (5,000,000 at most)")
-    args.out = args.out or str(RESULTS / ("scale.md" if args.sizes else "latest.md"))
+    try:
+        args.variants = candidates.by_key("" if args.candidates in ("", "all")
+                                          else args.candidates) if args.candidates else []
+    except ValueError as exc:
+        p.error(f"--candidates: {exc}")
+    if args.variants and args.sizes:
+        p.error("--candidates and --scale are separate runs: give one of them")
+    args.out = args.out or str(RESULTS / ("scale.md" if args.sizes else "candidates.md"
+                                          if args.variants else "latest.md"))
     return args
 
 
@@ -396,7 +411,7 @@ def outer(argv: Sequence[str]) -> int:
 # -- the inner run: Careweave's command and server ---------------------------------------------
 
 
-def server_env(*, audit: bool) -> dict[str, str]:
+def server_env(*, audit: bool, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in {"CAREWEAVE_DEBUG", "CAREWEAVE_TEST", "CAREWEAVE_BENCH_AUDIT_OFF",
                         "DJANGO_SETTINGS_MODULE"}}
@@ -410,6 +425,7 @@ def server_env(*, audit: bool) -> dict[str, str]:
     )
     if not audit:
         env["CAREWEAVE_BENCH_AUDIT_OFF"] = "1"
+    env.update(extra or {})
     return env
 
 
@@ -472,7 +488,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, args: argparse.Namespace, *, audit: bool, workdir: Path, app: str) -> None:
+    def __init__(self, args: argparse.Namespace, *, audit: bool, workdir: Path, app: str,
+                 env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.audit = audit
         self.kids: list[tuple[int, str]] = []
@@ -499,7 +516,7 @@ class Server:
         STATIC_ROOT.mkdir(parents=True, exist_ok=True)
         self.log_path = workdir / f"{self.name}-{'on' if audit else 'off'}-{self.port}.log"
         self.log_file = self.log_path.open("wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(audit=audit),
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(audit=audit, extra=env),
                                      stdout=self.log_file, stderr=subprocess.STDOUT)
         try:
             self._wait_ready(args.workers)
@@ -985,6 +1002,8 @@ def inner(args: argparse.Namespace) -> int:
     try:
         if args.sizes:
             return scale_run(args, loadgen)
+        if args.variants:
+            return candidates_run(args, loadgen)
         return main_run(args, loadgen)
     except KeyboardInterrupt as exc:
         log(f"interrupted ({str(exc) or 'SIGINT'}): everything this run started has been stopped")
@@ -1322,6 +1341,56 @@ def scale_run(args: argparse.Namespace, loadgen: str) -> int:
         "scenarios",
         "",
         *md_table(head, rows),
+    ])
+    print()
+    print(report)
+    write(args.out, report)
+    return 0
+
+
+# -- issue 11's candidates: --candidates ------------------------------------------------------
+
+
+def candidates_run(args: argparse.Namespace, loadgen: str) -> int:
+    t0 = time.monotonic()
+    careweave("migrate", "--no-input", "-v", "0")
+    log(f"migrated in {time.monotonic() - t0:.1f}s; seeding {args.people:,} people")
+    seed_seconds, seed_rate = seed(args.people, args.seed)
+    app = wsgi_app()
+    token = make_token()
+    variants = args.variants
+    with tempfile.TemporaryDirectory(prefix="careweave-bench-") as tmp:
+        workdir = Path(tmp)
+        sealer = Sealer(workdir)
+        try:
+            first = Server(args, audit=True, workdir=workdir, app=app)
+            try:
+                sample, more = caseload_sample(first.port, token, args.sample_pages)
+            finally:
+                with shielded():
+                    first.stop()
+            fx = fixtures(args, sample, more, token, NhsNumbers(args.seed), with_creates=False)
+            scs = {sc.key: sc for sc in scenarios(fx)}
+            measure = Measure(args, loadgen, workdir, token, [])
+            got = candidates.measure_all(sys.modules[__name__], args, variants, workdir, app,
+                                         measure, scs)
+        finally:
+            with shielded():
+                sealer.stop()
+    report = "\n".join([
+        f"# Careweave: issue 11's read-path candidates, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        machine_line(args),
+        f"- PostgreSQL 15 (throwaway, default durability); {args.people:,} people seeded "
+        f"({seed_rate:,.0f}/s, {seed_seconds:.0f} s); {USERNAME}'s caseload {fx.caseload}; "
+        "audit on, sealed after commit",
+        f"- {args.rounds} rounds; per round each variant in turn (order rotating) on a fresh "
+        f"server: {args.warmup} s warm-up, then {max(1, int(args.round_seconds))} s of the person "
+        f"read (GET /api/v1/people/<id>) and of the search (GET /api/v1/people?q=), {loadgen}, "
+        f"{args.clients} connections; figures over all rounds (p50/p95: request-weighted means)",
+        f"- {candidates.environment_note()}",
+        "",
+        *candidates.table(sys.modules[__name__], variants, got),
     ])
     print()
     print(report)
