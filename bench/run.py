@@ -1384,7 +1384,8 @@ def candidates_run(args: argparse.Namespace, loadgen: str) -> int:
         f"- PostgreSQL 15 (throwaway, default durability); {args.people:,} people seeded "
         f"({seed_rate:,.0f}/s, {seed_seconds:.0f} s); {USERNAME}'s caseload {fx.caseload}; "
         "audit on, sealed after commit",
-        f"- {args.rounds} rounds; per round each variant in turn (order rotating) on a fresh "
+        f"- {args.rounds} round{'s' if args.rounds != 1 else ''}; per round each variant in "
+        "turn (order rotating) on a fresh "
         f"server: {args.warmup} s warm-up, then {max(1, int(args.round_seconds))} s of the person "
         f"read (GET /api/v1/people/<id>) and of the search (GET /api/v1/people?q=), {loadgen}, "
         f"{args.clients} connections; figures over all rounds (p50/p95: request-weighted means)",
