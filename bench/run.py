@@ -396,7 +396,9 @@ def outer(argv: Sequence[str]) -> int:
             log(f"{signal.Signals(signum).name}: stopping the benchmark and everything it started")
         signalled.append(signum)
         try:
-            os.killpg(proc.pid, signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+            # Always SIGTERM: a run started in the background inherits SIGINT ignored (POSIX
+            # shells do that for `cmd &`), and then a passed-on SIGINT would stop nothing.
+            os.killpg(proc.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
 
