@@ -45,6 +45,7 @@ MAX_QUERY = 100
 # Bergström); a shorter one matches the start of a name's word ("ek" finds Ek and Ekström,
 # not Hedeke): a trigram index can find both, where "contains two letters" would read the
 # whole caseload and find names that have nothing to do with the search.
+CONTAINS_FROM = 3  # letters from which a search word may match anywhere in a name
 _NAME_CONTAINS = "s.search_name LIKE %s ESCAPE '\\'"
 _NAME_WORD_STARTS = "(s.search_name LIKE %s ESCAPE '\\' OR s.search_name LIKE %s ESCAPE '\\')"
 # How far a chain of merges (C into B, then B into A) is followed to find the record kept.
@@ -83,7 +84,7 @@ def _search_filter(qs: QuerySet[Person], q: str) -> QuerySet[Person]:
                                                    value=ident.value))
         )
     for token in search_key(q).split()[:5]:
-        if len(token) >= 3:
+        if len(token) >= CONTAINS_FROM:
             qs = qs.filter(search_name__contains=token)
         else:  # a short word matches the start of a name's word (see _NAME_WORD_STARTS)
             qs = qs.filter(Q(search_name__startswith=token)
@@ -146,10 +147,13 @@ def _caseload_page(actor: Actor, q: str, cursor: str | None, size: int,
         params += [ident.system, ident.value]
     names = search_key(q).split()[:5] if q and ident is None else []
     for token in names:
-        where.append(_NAME_CONTAINS if len(token) >= 3 else _NAME_WORD_STARTS)
         escaped = _like_escape(token)
-        params += ["%" + escaped + "%"] if len(token) >= 3 else [escaped + "%",
-                                                                  "% " + escaped + "%"]
+        if len(token) >= CONTAINS_FROM:
+            where.append(_NAME_CONTAINS)
+            params.append("%" + escaped + "%")
+        else:
+            where.append(_NAME_WORD_STARTS)
+            params += [escaped + "%", "% " + escaped + "%"]
     after = decode_cursor(cursor, 2)
     if after is not None:
         where.append(f"(s.{key} > %s OR (s.{key} = %s AND s.person_id > %s))")
