@@ -98,6 +98,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--people", type=int, default=100_000, help="people to seed (100000)")
     p.add_argument("--seed", type=int, default=1, help="random seed for careweave seed")
+    p.add_argument("--seed-jobs", type=int, default=2,
+                   help="processes careweave seed writes with (--jobs; default 2)")
     p.add_argument("--duration", type=int, default=20, help="seconds per scenario (20)")
     p.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per scenario (3)")
     p.add_argument("--clients", type=int, default=16, help="concurrent connections (16)")
@@ -160,6 +162,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         p.error("--peer-seed 1..1,000,000 and --peer-people at most 1,000,000")
     if not 1 <= args.sample_pages <= 10_000:
         p.error("--sample-pages 1..10000")
+    if not 1 <= args.seed_jobs <= 8:
+        p.error("--seed-jobs 1..8")
     args.round_seconds = args.round_seconds or min(10.0, float(args.duration))
     try:
         args.sizes = [int(x.replace("_", "")) for x in args.scale.split(",") if x.strip()]
@@ -461,10 +465,11 @@ def careweave(*args: str, echo: bool = True) -> str:
     return "".join(lines)
 
 
-def seed(people: int, seed_arg: int) -> tuple[float, float]:
+def seed(people: int, seed_arg: int, jobs: int = 1) -> tuple[float, float]:
     """`careweave seed`; returns (seconds, people per second as the command measured it)."""
     t0 = time.monotonic()
-    out = careweave("seed", "--people", str(people), "--seed", str(seed_arg))
+    out = careweave("seed", "--people", str(people), "--seed", str(seed_arg),
+                    "--jobs", str(jobs))
     seconds = time.monotonic() - t0
     domains.count_seeded(out)
     m = re.search(r"Seeded [\d,]+ people in ([\d.]+)s \(([\d,.]+) people/s\)", out)
@@ -1028,7 +1033,7 @@ def main_run(args: argparse.Namespace, loadgen: str) -> int:
     t0 = time.monotonic()
     careweave("migrate", "--no-input", "-v", "0")
     log(f"migrated in {time.monotonic() - t0:.1f}s; seeding {args.people:,} people")
-    seed_seconds, seed_rate = seed(args.people, args.seed)
+    seed_seconds, seed_rate = seed(args.people, args.seed, args.seed_jobs)
     log(f"seeded {args.people:,} people in {seed_seconds:.1f}s ({seed_rate:,.0f}/s)")
     token = make_token()
     app = wsgi_app()
@@ -1280,7 +1285,7 @@ def scale_sizes(args: argparse.Namespace, loadgen: str, workdir: Path, app: str,
     for size in args.sizes:
         add = size - have
         log(f"scale {size:,}: seeding {add:,} more people")
-        seconds, rate = seed(add, args.seed)
+        seconds, rate = seed(add, args.seed, args.seed_jobs)
         have = size
         token = token or make_token()
         server = Server(args, audit=True, workdir=workdir, app=app)
@@ -1357,7 +1362,7 @@ def candidates_run(args: argparse.Namespace, loadgen: str) -> int:
     t0 = time.monotonic()
     careweave("migrate", "--no-input", "-v", "0")
     log(f"migrated in {time.monotonic() - t0:.1f}s; seeding {args.people:,} people")
-    seed_seconds, seed_rate = seed(args.people, args.seed)
+    seed_seconds, seed_rate = seed(args.people, args.seed, args.seed_jobs)
     app = wsgi_app()
     token = make_token()
     variants = args.variants

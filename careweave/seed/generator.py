@@ -4,27 +4,41 @@ Each batch is one transaction written with ``bulk_create``: people, identifiers,
 teams, consents, social network and a short audit history. The audit events are
 appended to the live hash chains exactly as :func:`careweave.audit.services.audit_record`
 would append them (same chain, next sequence number, previous hash, same digest), with
-the chains locked for the batch on PostgreSQL, so ``careweave audit verify`` stays clean.
+the chains locked on PostgreSQL from the batch's audit insert to its commit, so
+``careweave audit verify`` stays clean.
+
+With ``jobs`` above 1 (PostgreSQL only) that many forked processes each write their share
+of the batches at the same time: each draws from its own random stream and keeps to its
+own part of the identifier space, so no two of them can pick the same number, and each
+batch checks its foreign keys before it takes the chain heads, so the heads are held only
+for the audit insert and the commit.
 
 Runs append. The random stream is seeded from ``seed`` and the number of people
 already in the database, so an empty database and the same seed always give the same
 people (same ids, names and numbers), and a second run adds different people instead of
-colliding with the first. Identifiers already in use are never reused.
+colliding with the first. Identifiers already in use are never reused. The same seed with
+a different number of jobs gives different (equally valid) people.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
+import os
+import queue
 import random
+import signal
+import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import AutoField, ForeignKey, JSONField, Model
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -47,6 +61,7 @@ from careweave.people.models import (
 
 MAX_PEOPLE = 1_000_000
 MIN_BATCH, MAX_BATCH = 100, 20_000
+MAX_JOBS = 8
 
 # -- the vocabulary ------------------------------------------------------------------------
 
@@ -139,15 +154,21 @@ class _Context:
     staff: dict[uuid.UUID, _Staff]  # organisation id -> a care-role staff member
     memberships: dict[uuid.UUID, Membership]
     used_ids: set[tuple[str, str]]
+    # (this job, jobs): a job takes only identifiers whose CRC-32 is this job modulo jobs.
+    share: tuple[int, int] = (0, 1)
 
 
-def validate(people: int, batch: int) -> None:
+def validate(people: int, batch: int, jobs: int = 1) -> None:
     if people <= 0:
         raise SeedError("--people must be a positive number of people to create.")
     if people > MAX_PEOPLE:
         raise SeedError(f"--people must be at most {MAX_PEOPLE:,} (asked for {people:,}).")
     if not MIN_BATCH <= batch <= MAX_BATCH:
         raise SeedError(f"--batch must be between {MIN_BATCH:,} and {MAX_BATCH:,}.")
+    if not 1 <= jobs <= MAX_JOBS:
+        raise SeedError(f"--jobs must be between 1 and {MAX_JOBS}.")
+    if jobs > 1 and connection.vendor != "postgresql":
+        raise SeedError("--jobs above 1 needs PostgreSQL: SQLite takes one writer at a time.")
 
 
 def _context(log: Callable[[str], None]) -> _Context:
@@ -189,20 +210,20 @@ def seed_people(
     people: int,
     seed: int = 1,
     batch: int = 5000,
+    jobs: int = 1,
     log: Callable[[str], None] = print,
 ) -> SeedResult:
-    """Append ``people`` synthetic people (and their teams, consents, network, history)."""
-    validate(people, batch)
+    """Append ``people`` synthetic people (and their teams, consents, network, history),
+    written by ``jobs`` processes at once (more than one only on PostgreSQL)."""
+    validate(people, batch, jobs)
     ctx = _context(log)
     existing = Person.objects.count()
-    rng = random.Random(f"careweave-seed:{seed}:{existing}")
     result = SeedResult()
     started = time.monotonic()
     done = 0
-    while done < people:
-        size = min(batch, people - done)
-        t0 = time.monotonic()
-        rows = _write_batch(_Batch(rng, ctx, size))
+
+    def add(size: int, rows: dict[str, int], batch_seconds: float) -> None:
+        nonlocal done
         done += size
         for key, n in rows.items():
             result.rows[key] = result.rows.get(key, 0) + n
@@ -210,8 +231,16 @@ def seed_people(
         rate = done / elapsed if elapsed else 0.0
         eta = (people - done) / rate if rate else 0.0
         log(f"  {done:>9,}/{people:,} people  {rate:>7,.0f} people/s  "
-            f"batch {time.monotonic() - t0:5.1f}s ({sum(rows.values()):,} rows)  "
+            f"batch {batch_seconds:5.1f}s ({sum(rows.values()):,} rows)  "
             f"eta {eta:4.0f}s")
+
+    if jobs == 1:
+        rng = random.Random(f"careweave-seed:{seed}:{existing}")
+        for size, rows, seconds in _batches(rng, ctx, people, batch):
+            add(size, rows, seconds)
+    else:
+        _run_jobs(ctx, people=people, seed=seed, existing=existing, batch=batch, jobs=jobs,
+                  add=add)
     result.seconds = time.monotonic() - started
     result.people = result.rows.get("people", 0)
     result.identifiers = result.rows.get("identifiers", 0)
@@ -220,6 +249,91 @@ def seed_people(
     result.related = result.rows.get("related", 0)
     result.audit_events = result.rows.get("audit_events", 0)
     return result
+
+
+def _batches(rng: random.Random, ctx: _Context, people: int,
+             batch: int) -> Iterator[tuple[int, dict[str, int], float]]:
+    """Write ``people`` in batches; yield (people, {table: rows}, seconds) for each."""
+    done = 0
+    while done < people:
+        size = min(batch, people - done)
+        t0 = time.monotonic()
+        rows = _write_batch(_Batch(rng, ctx, size))
+        done += size
+        yield size, rows, time.monotonic() - t0
+
+
+def _shares(people: int, jobs: int) -> list[int]:
+    """``people`` split into ``jobs`` shares as equal as whole people allow."""
+    return [people // jobs + (1 if j < people % jobs else 0) for j in range(jobs)]
+
+
+def _job(ctx: _Context, j: int, jobs: int, people: int, seed: int, existing: int,
+         batch: int, out: Any, parent: int) -> None:
+    """One forked job: its share of the batches, each reported on ``out`` as it commits.
+    It stops before its next batch if the parent has gone."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # terminate() ends it; PostgreSQL rolls back
+    try:
+        ctx.share = (j, jobs)
+        rng = random.Random(f"careweave-seed:{seed}:{existing}:{j}/{jobs}")
+        for size, rows, seconds in _batches(rng, ctx, people, batch):
+            out.put(("batch", j, size, rows, seconds))
+            if os.getppid() != parent:
+                raise SystemExit(1)
+        out.put(("done", j, 0, {}, 0.0))
+    except BaseException as exc:  # reported to the parent, which stops the others
+        out.put(("error", j, 0, {}, f"{type(exc).__name__}: {exc}"))
+        raise SystemExit(1) from None
+    finally:
+        connections.close_all()
+
+
+def _run_jobs(ctx: _Context, *, people: int, seed: int, existing: int, batch: int,
+              jobs: int, add: Callable[[int, dict[str, int], float], None]) -> None:
+    """Fork ``jobs`` writers and report their batches as they commit. If one fails, the
+    others are stopped (each batch is one transaction: what committed stays, nothing is
+    half-written) and the failure is raised as a SeedError."""
+    mp = multiprocessing.get_context("fork")
+    out = mp.Queue()
+    connections.close_all()  # each job opens its own connection
+    procs = [mp.Process(target=_job, name=f"careweave-seed-{j}", daemon=True,
+                        args=(ctx, j, jobs, share, seed, existing, batch, out, os.getpid()))
+             for j, share in enumerate(_shares(people, jobs)) if share]
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)  # so that the jobs are stopped below
+
+    main = threading.current_thread() is threading.main_thread()  # where signals are handled
+    previous = signal.signal(signal.SIGTERM, stop) if main else None
+    for proc in procs:
+        proc.start()
+    running = len(procs)
+    failure = ""
+    try:
+        while running and not failure:
+            try:
+                kind, j, size, rows, extra = out.get(timeout=1.0)
+            except queue.Empty:
+                dead = [p for p in procs if p.exitcode not in (None, 0)]
+                if dead:
+                    failure = f"{dead[0].name} stopped with exit code {dead[0].exitcode}"
+                continue
+            if kind == "batch":
+                add(size, rows, extra)
+            elif kind == "done":
+                running -= 1
+            else:
+                failure = f"job {j + 1} of {jobs} failed: {extra}"
+    finally:
+        for proc in procs:
+            if proc.is_alive() and (failure or running):
+                proc.terminate()
+            proc.join()
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+    if failure:
+        raise SeedError(f"Seeding stopped: {failure}. Batches committed before it are kept; "
+                        "run the command again to add the rest.")
 
 
 # -- one batch ------------------------------------------------------------------------------
@@ -325,7 +439,9 @@ class _Batch:
                          demo.make_personnummer(rng, born, coordination=True))
             else:
                 ident = (ids.SE_PERSONNUMMER, demo.make_personnummer(rng, born))
-            if ident not in self.ctx.used_ids:
+            job, jobs = self.ctx.share
+            if ident not in self.ctx.used_ids and (
+                    jobs == 1 or zlib.crc32(ident[1].encode()) % jobs == job):
                 self.ctx.used_ids.add(ident)
                 return ident
 
@@ -605,7 +721,6 @@ def _insert(model: type[Model], objs: Sequence[Model]) -> None:
 def _write_batch(b: _Batch) -> dict[str, int]:
     through = Consent.organisations.through
     with transaction.atomic():
-        heads = _chain_heads()
         _insert(Person, b.people)
         _insert(PersonIdentifier, b.identifiers)
         _insert(CareTeamMember, b.team)
@@ -613,9 +728,6 @@ def _write_batch(b: _Batch) -> dict[str, int]:
         _insert(through, [through(consent_id=c, organisation_id=o) for c, o in b.consent_orgs])
         _insert(RelatedPerson, b.related)
         _insert(Sharing, b.sharing)
-        events = list(b.audit_events(heads))
-        _insert(AuditEvent, events)
-        _move_heads(heads)
         timeline = list(b.timeline())
         _insert(TimelineEntry, timeline)
         # Each domain app adds its rows for these people (careweave.core.registry.DemoStep);
@@ -624,6 +736,15 @@ def _write_batch(b: _Batch) -> dict[str, int]:
         for step in registry.seed_steps():
             for key, n in (step.run(b) or {}).items():
                 extra[key] = extra.get(key, 0) + n
+        if connection.vendor == "postgresql":
+            # Check the batch's deferred foreign keys now, before the chain heads are
+            # taken: a concurrent job then waits for the audit insert only, not for them.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        heads = _chain_heads()
+        events = list(b.audit_events(heads))
+        _insert(AuditEvent, events)
+        _move_heads(heads)
     return {
         "people": len(b.people), "identifiers": len(b.identifiers), "care_team": len(b.team),
         "consents": len(b.consents), "consent_organisations": len(b.consent_orgs),

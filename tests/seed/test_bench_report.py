@@ -53,7 +53,8 @@ def test_rounds_merge_into_one_row(bench: ModuleType) -> None:
 @pytest.mark.parametrize("argv", [["--people", "0"], ["--people", "2000000"],
                                   ["--duration", "0"], ["--clients", "0"],
                                   ["--candidates", "orjson_off"],
-                                  ["--candidates", "--scale", "10,20"]])
+                                  ["--candidates", "--scale", "10,20"],
+                                  ["--seed-jobs", "0"], ["--seed-jobs", "9"]])
 def test_bad_options_are_refused(bench: ModuleType, argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         bench.parse(argv)

@@ -19,9 +19,9 @@ from careweave.people.models import Person, PersonIdentifier, RelatedPerson
 N = 200
 
 
-def seed(n: int = N, seed: int = 7, batch: int = 100) -> str:
+def seed(n: int = N, seed: int = 7, batch: int = 100, jobs: int = 1) -> str:
     out = io.StringIO()
-    call_command("seed", people=n, seed=seed, batch=batch, stdout=out)
+    call_command("seed", people=n, seed=seed, batch=batch, jobs=jobs, stdout=out)
     return out.getvalue()
 
 
@@ -171,6 +171,8 @@ def test_seed_loads_the_demo_organisations_when_missing() -> None:
         (["--people", "10", "--batch", "5"], "--batch"),
         (["--people", "10", "--batch", "1000000"], "--batch"),
         (["--people", "lots"], "invalid int"),
+        (["--people", "10", "--jobs", "0"], "--jobs must be between 1 and 8"),
+        (["--people", "10", "--jobs", "9"], "--jobs must be between 1 and 8"),
         ([], "--people"),
     ],
 )
@@ -228,3 +230,117 @@ def test_seeding_refreshes_the_planner_statistics_on_postgresql(demo) -> None:  
                        [Person._meta.db_table])
         (tuples,) = cursor.fetchone()
     assert tuples >= Person.objects.count() > 50  # the demo's people and the seeded
+
+
+def _postgresql_only() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("--jobs above 1 is PostgreSQL's (SQLite takes one writer at a time)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_write_their_shares_at_once_with_one_valid_chain(demo) -> None:  # noqa: ANN001
+    _postgresql_only()
+    before = Person.objects.count()
+    output = seed(450, seed=5, batch=100, jobs=3)
+    assert "3 jobs at once" in output
+    assert "Seeded 450 people" in output
+    people = seeded_people()
+    assert len(people) == 450 == Person.objects.count() - before
+    values = list(PersonIdentifier.objects.values_list("system", "value"))
+    assert len(values) == len(set(values))  # no two jobs picked the same number
+    assert all(len(p.identifiers.all()) == 1 for p in people)
+    # 5 batches of 100 people and one of 50 for each job's 150, each with its audit history,
+    # all on the one set of chains: sealed and verified clean.
+    assert AuditEvent.objects.filter(detail__source="seed").count() >= 450
+    audit_seal()
+    assert audit_verify()[1] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_job_stops_the_others_and_leaves_whole_batches(demo, monkeypatch) -> None:  # noqa: ANN001
+    from careweave.seed import generator
+
+    _postgresql_only()
+    real = generator._write_batch
+    calls = {"n": 0}
+
+    def second_batch_of_job_two_fails(b):  # noqa: ANN001, ANN202
+        calls["n"] += 1  # counted in each forked job separately
+        if b.ctx.share == (1, 2) and calls["n"] == 2:
+            raise RuntimeError("disk full (simulated)")
+        return real(b)
+
+    monkeypatch.setattr(generator, "_write_batch", second_batch_of_job_two_fails)
+    before = Person.objects.count()
+    with pytest.raises(CommandError, match=r"job 2 of 2 failed: RuntimeError: disk full"):
+        seed(2000, seed=9, batch=100, jobs=2)
+    added = Person.objects.count() - before
+    assert added % 100 == 0 and 100 <= added < 2000  # whole batches only, and it stopped
+    assert all(len(p.identifiers.all()) == 1 for p in seeded_people())
+    audit_seal()
+    assert audit_verify()[1] == []
+
+
+@pytest.mark.django_db
+def test_jobs_above_one_are_refused_on_sqlite() -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's refusal")
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("seed", people=10, jobs=2, stdout=io.StringIO())
+    assert not Person.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_seed_stops_its_jobs(demo) -> None:  # noqa: ANN001
+    """SIGTERM to `careweave seed --jobs 2` (as the bench sends it) ends the jobs too:
+    nothing goes on writing after the command has gone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    _postgresql_only()
+    before = Person.objects.count()
+    db = connection.settings_dict
+    env = {**os.environ, "CAREWEAVE_DEBUG": "1", "DATABASE_URL":
+           f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    env.pop("CAREWEAVE_TEST", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "careweave.cli", "seed", "--people", "20000", "--jobs", "2",
+         "--batch", "100"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "people/s" in line:  # a first batch has committed
+                break
+        else:
+            pytest.fail(f"no batch was written (exit {proc.wait()})")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    def others() -> int:  # connections to this database but ours: the jobs', if alive
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND pid <> pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    deadline = time.monotonic() + 30
+    while others() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert others() == 0
+    settled = Person.objects.count()
+    time.sleep(2)
+    assert Person.objects.count() == settled  # no orphan job goes on writing
+    assert before < settled < before + 20000
+    audit_seal()
+    assert audit_verify()[1] == []

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from careweave.core.commands import ensure_database
-from careweave.seed.generator import MAX_PEOPLE, SeedError, seed_people, validate
+from careweave.seed.generator import MAX_JOBS, MAX_PEOPLE, SeedError, seed_people, validate
 
 
 class Command(BaseCommand):
@@ -24,19 +24,24 @@ class Command(BaseCommand):
                             help="Random seed (default 1).")
         parser.add_argument("--batch", type=int, default=5000,
                             help="People per transaction (default 5000).")
+        parser.add_argument("--jobs", type=int, default=1,
+                            help=f"Processes writing batches at once, 1 to {MAX_JOBS} "
+                                 "(default 1; above 1 needs PostgreSQL).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["people"]
         try:
-            validate(n, options["batch"])
+            validate(n, options["batch"], options["jobs"])
         except SeedError as exc:
             raise CommandError(str(exc)) from None
         ensure_database(stdout=self.stdout, migrate=True)
+        jobs = options["jobs"]
         self.stdout.write(f"Seeding {n:,} people (seed {options['seed']}, "
-                          f"batches of {options['batch']:,})")
+                          f"batches of {options['batch']:,}"
+                          + (f", {jobs} jobs at once)" if jobs > 1 else ")"))
         try:
             result = seed_people(people=n, seed=options["seed"], batch=options["batch"],
-                                 log=self._log)
+                                 jobs=jobs, log=self._log)
         except SeedError as exc:
             raise CommandError(str(exc)) from None
         rows = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.rows.items())
