@@ -232,6 +232,25 @@ def test_seeding_refreshes_the_planner_statistics_on_postgresql(demo) -> None:  
     assert tuples >= Person.objects.count() > 50  # the demo's people and the seeded
 
 
+
+@pytest.mark.django_db(transaction=True)
+def test_seeding_outside_a_transaction_vacuums_on_postgresql(demo) -> None:  # noqa: ANN001
+    """Run as the command runs (autocommit): VACUUM (ANALYZE), so the pages are all-visible
+    and autovacuum is not left due for the next thing that runs."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's")
+    output = seed(300, batch=100)
+    assert "Vacuumed and statistics refreshed (VACUUM ANALYZE)" in output
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT s.last_vacuum IS NOT NULL, c.relallvisible, c.relpages "
+                       "FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+                       "WHERE s.relid = %s::regclass", [Person._meta.db_table])
+        vacuumed, visible, pages = cursor.fetchone()
+    assert vacuumed and 0 < visible <= pages
+
+
 def _postgresql_only() -> None:
     from django.db import connection
 
