@@ -61,8 +61,12 @@ class Command(BaseCommand):
         one (a caller's atomic block) only ANALYZE runs."""
         t0 = time.monotonic()
         vacuum = not connection.in_atomic_block
+        # Careweave's own tables only: the shared catalogs are the superuser's to vacuum.
+        tables = ", ".join(connection.ops.quote_name(t) for t in
+                           sorted(connection.introspection.django_table_names(
+                               only_existing=True, include_views=False)))
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)" if vacuum else "ANALYZE")
+            cursor.execute(("VACUUM (ANALYZE) " if vacuum else "ANALYZE ") + tables)
         what = ("Vacuumed and statistics refreshed (VACUUM ANALYZE)" if vacuum
                 else "Statistics refreshed (ANALYZE)")
         self.stdout.write(f"{what} in {time.monotonic() - t0:.1f}s.")
