@@ -1,6 +1,6 @@
 """Synthetic people at scale, for load tests and benchmarks (``careweave seed``).
 
-Each batch is one transaction written with ``bulk_create``: people, identifiers, care
+Each batch is one transaction, written with COPY on PostgreSQL: people, identifiers, care
 teams, consents, social network and a short audit history. The audit events are
 appended to the live hash chains exactly as :func:`careweave.audit.services.audit_record`
 would append them (same chain, next sequence number, previous hash, same digest), with

@@ -217,12 +217,18 @@ def test_a_row_built_without_init_is_what_init_makes(demo) -> None:  # noqa: ANN
         build(CaseNote, shoe_size=9)
 
 
+def _postgresql_only(what: str) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(f"{what} is PostgreSQL's")
+
+
 @pytest.mark.django_db
 def test_seeding_refreshes_the_planner_statistics_on_postgresql(demo) -> None:  # noqa: ANN001
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("ANALYZE is PostgreSQL's")
+    _postgresql_only("ANALYZE")
     output = seed(50)
     assert "Statistics refreshed (ANALYZE)" in output
     with connection.cursor() as cursor:
@@ -239,8 +245,7 @@ def test_seeding_outside_a_transaction_vacuums_on_postgresql(demo) -> None:  # n
     and autovacuum is not left due for the next thing that runs."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("VACUUM is PostgreSQL's")
+    _postgresql_only("VACUUM")
     output = seed(300, batch=100)
     assert "Vacuumed and statistics refreshed (VACUUM ANALYZE)" in output
     with connection.cursor() as cursor:
@@ -251,16 +256,9 @@ def test_seeding_outside_a_transaction_vacuums_on_postgresql(demo) -> None:  # n
     assert vacuumed and 0 < visible <= pages
 
 
-def _postgresql_only() -> None:
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("--jobs above 1 is PostgreSQL's (SQLite takes one writer at a time)")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_jobs_write_their_shares_at_once_with_one_valid_chain(demo) -> None:  # noqa: ANN001
-    _postgresql_only()
+    _postgresql_only("--jobs above 1 (SQLite takes one writer at a time)")
     before = Person.objects.count()
     output = seed(450, seed=5, batch=100, jobs=3)
     assert "3 jobs at once" in output
@@ -270,8 +268,8 @@ def test_jobs_write_their_shares_at_once_with_one_valid_chain(demo) -> None:  # 
     values = list(PersonIdentifier.objects.values_list("system", "value"))
     assert len(values) == len(set(values))  # no two jobs picked the same number
     assert all(len(p.identifiers.all()) == 1 for p in people)
-    # 5 batches of 100 people and one of 50 for each job's 150, each with its audit history,
-    # all on the one set of chains: sealed and verified clean.
+    # Each job's 150 people in a batch of 100 and one of 50, each with its audit history, all
+    # on the one set of chains: sealed and verified clean.
     assert AuditEvent.objects.filter(detail__source="seed").count() >= 450
     audit_seal()
     assert audit_verify()[1] == []
@@ -281,7 +279,7 @@ def test_jobs_write_their_shares_at_once_with_one_valid_chain(demo) -> None:  # 
 def test_a_failing_job_stops_the_others_and_leaves_whole_batches(demo, monkeypatch) -> None:  # noqa: ANN001
     from careweave.seed import generator
 
-    _postgresql_only()
+    _postgresql_only("--jobs above 1 (SQLite takes one writer at a time)")
     real = generator._write_batch
     calls = {"n": 0}
 
@@ -325,7 +323,7 @@ def test_a_stopped_seed_stops_its_jobs(demo) -> None:  # noqa: ANN001
 
     from django.db import connection
 
-    _postgresql_only()
+    _postgresql_only("--jobs above 1 (SQLite takes one writer at a time)")
     before = Person.objects.count()
     db = connection.settings_dict
     env = {**os.environ, "CAREWEAVE_DEBUG": "1", "DATABASE_URL":
