@@ -60,7 +60,10 @@ class CaseloadQuery(QueryIn):
     q: str = Field("", max_length=100, description="A name, or an NHS number, personnummer "
                    "or samordningsnummer. Up to five words, all of which must match, case- "
                    "and accent-blind: a word of three letters or more anywhere in the name, "
-                   "a shorter one at the start of a word of it.")
+                   "a shorter one at the start of a word of it; a comma separates words "
+                   "(\"Smith, John\"). A name search lists first the people whose family "
+                   "name starts with the first word, then every other match, each in "
+                   "alphabetical order.")
     cursor: str | None = Field(None, max_length=500, description="next_cursor of the last page.")
     size: int = Field(25, ge=1, le=100)
 

@@ -18,6 +18,12 @@ def search_key(text: str) -> str:
     return _fold(_fold(text))
 
 
+def search_words(text: str) -> list[str]:
+    """The words of a search as search keys. A comma separates words too, so that "Smith,
+    John", as lists show names, finds John Smith."""
+    return search_key(text.replace(",", " ")).split()
+
+
 def _fold(text: str) -> str:
     # Compatibility forms (℠, ﬁ) may decompose into letters that case-fold further, so
     # the fold is applied twice: the key of a key is the key itself.
@@ -89,6 +95,12 @@ def swedish_sort_key(family_name: str, given_name: str = "") -> str:
     """The sort key of "family, given" in Swedish alphabetical order (Å, Ä, Ö after Z)."""
     key = "".join(_sv_symbols(family_name)) + _PART + "".join(_sv_symbols(given_name))
     return key[:_SORT_KEY_MAX]
+
+
+def swedish_prefix(word: str) -> str:
+    """The start that the Swedish sort key of every family name beginning with ``word``
+    shares ("Öst" for Öst and Östberg, not Ost): for a search that lists those first."""
+    return "".join(_sv_symbols(word))[:_SORT_KEY_MAX]
 
 
 def sorts_swedish(language: str) -> bool:

@@ -38,7 +38,12 @@ from careweave.people.models import (
     PersonMerge,
     RelatedPerson,
 )
-from careweave.people.names import search_key, sort_key, sorts_swedish
+from careweave.people.names import (
+    search_words,
+    sort_key,
+    sorts_swedish,
+    swedish_prefix,
+)
 
 MAX_QUERY = 100
 # A search word of three letters or more matches anywhere in a name ("berg" finds Åberg and
@@ -83,7 +88,7 @@ def _search_filter(qs: QuerySet[Person], q: str) -> QuerySet[Person]:
             Exists(PersonIdentifier.objects.filter(person=OuterRef("pk"), system=ident.system,
                                                    value=ident.value))
         )
-    for token in search_key(q).split()[:5]:
+    for token in search_words(q)[:5]:
         if len(token) >= CONTAINS_FROM:
             qs = qs.filter(search_name__contains=token)
         else:  # a short word matches the start of a name's word (see _NAME_WORD_STARTS)
@@ -124,81 +129,223 @@ def caseload(
     return page
 
 
+# A condition of a hand-written statement and its parameters.
+Condition = tuple[str, list[Any]]
+
+
 def _caseload_page(actor: Actor, q: str, cursor: str | None, size: int,
                    key: str) -> Page[Person]:
     """One page of a care organisation's caseload, read from the sharing summary: an
-    ordered range of (organisation, sort key, person) for browsing, a trigram probe of
-    (organisation, search key) for a name search, an identifier lookup for a number. The
-    rule is the gate's (people_visible_to), kept in the summary by the services; two
-    hand-written statements (the people, then their identifiers)."""
+    ordered range of (organisation, sort key, person) for browsing, an identifier lookup
+    for a number, and for a name search two parts in turn (:func:`_name_search_page`).
+    The rule is the gate's (people_visible_to), kept in the summary by the services; the
+    page's people in one hand-written statement (two where a search's page crosses from
+    one part to the other), then their identifiers in one."""
     from careweave.access.models import Sharing
 
     now = timezone.now()
-    where = ["s.organisation_id = %s", "s.valid_from <= %s",
-             "(s.valid_until IS NULL OR s.valid_until > %s)"]
-    params: list[Any] = [rawsql.prep(Sharing, "organisation", actor.organisation_id),
-                         rawsql.prep(Sharing, "valid_from", now),
-                         rawsql.prep(Sharing, "valid_until", now)]
+    caseload_rule: list[Condition] = [
+        ("s.organisation_id = %s", [rawsql.prep(Sharing, "organisation", actor.organisation_id)]),
+        ("s.valid_from <= %s", [rawsql.prep(Sharing, "valid_from", now)]),
+        ("(s.valid_until IS NULL OR s.valid_until > %s)",
+         [rawsql.prep(Sharing, "valid_until", now)]),
+    ]
     q = (q or "").strip()[:MAX_QUERY]
     ident = ids.guess(q) if q else None
+    if ident is None and search_words(q):
+        return _name_search_page(q, caseload_rule, cursor, size, key)
+    conditions = list(caseload_rule)
     if ident is not None:
-        where.append(f"EXISTS (SELECT 1 FROM {rawsql.table(PersonIdentifier)} i WHERE "
-                     "i.person_id = s.person_id AND i.system = %s AND i.value = %s)")
-        params += [ident.system, ident.value]
-    names = search_key(q).split()[:5] if q and ident is None else []
-    for token in names:
+        conditions.append((f"EXISTS (SELECT 1 FROM {rawsql.table(PersonIdentifier)} i WHERE "
+                           "i.person_id = s.person_id AND i.system = %s AND i.value = %s)",
+                           [ident.system, ident.value]))
+    after = _after(decode_cursor(cursor, 2))
+    if after is not None:
+        conditions.append(_keyset(key, after))
+    rows = _sharing_people(conditions, key, size + 1)
+    return _page([(0, person, value) for person, value in rows], size,
+                 lambda _part, value, pk: [value, pk])
+
+
+# A name search lists first the people whose family name starts with the search's first
+# word, in name order, then every other match, in name order ("smith": Smith and Smithson,
+# then Goldsmith and the Smiths by given name). The first part is one range of the
+# (organisation, sort key, person) index read in page order: 21 rows for a page of 20,
+# however many Smiths the caseload holds. Only when it runs out does the second part take
+# the other matches from the trigram index, every one of them before the page is sorted,
+# so its cost grows with the number of matches inside names (bench/README.md).
+FAMILY_FIRST, OTHER_MATCHES = 0, 1
+
+
+def family_prefix(q: str, key: str) -> str:
+    """The sort-key prefix of the family names a name search ``q`` lists first: its first
+    word folded for the English key (accent-blind: "oberg" and "Öberg" alike), in Swedish
+    letters for the Swedish one (a typed Ö is Ö there; "oberg" finds Öberg among the other
+    matches). Empty when the first word has nothing to sort by."""
+    words = (q or "").replace(",", " ").split()
+    if not words:
+        return ""
+    if key == "sort_name_sv":
+        return swedish_prefix(words[0])
+    folded = search_words(words[0])
+    return folded[0] if folded else ""
+
+
+def family_first_word(q: str) -> str:
+    """The word, as typed, whose family names a name search lists first; empty for an
+    identifier search or none (for the page to say why its order is not plain A to Z)."""
+    q = (q or "").strip()[:MAX_QUERY]
+    if not q or ids.guess(q) is not None or not family_prefix(q, "sort_name"):
+        return ""
+    return q.replace(",", " ").split()[0]
+
+
+def _prefix_range(key: str, prefix: str) -> Condition:
+    """"The sort key starts with ``prefix``" as an index range, from the prefix to the first
+    string after all that start with it, and LIKE for the exact rule (a linguistic collation
+    may order other keys into the range). The second part of a search excludes exactly
+    this condition, so each match is in one part whatever the collation."""
+    like = _like_escape(prefix) + "%"
+    upper = _prefix_upper(prefix)
+    if upper is None:
+        return (f"s.{key} >= %s AND s.{key} LIKE %s ESCAPE '\\'", [prefix, like])
+    return (f"s.{key} >= %s AND s.{key} < %s AND s.{key} LIKE %s ESCAPE '\\'",
+            [prefix, upper, like])
+
+
+def _prefix_upper(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix``, by code point. A
+    trailing z is carried (smiz: smj), so that for keys of lowercase letters the bound is a
+    string of letters too, which every collation orders alike. None: no upper bound."""
+    prefix = prefix.rstrip("z")
+    if not prefix:
+        return None
+    following = ord(prefix[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF or following > 0x10FFFF:
+        return None
+    return prefix[:-1] + chr(following)
+
+
+def _name_search_page(q: str, caseload_rule: list[Condition], cursor: str | None, size: int,
+                      key: str) -> Page[Person]:
+    """A page of a name search: the family-name range first, then the other matches (see
+    FAMILY_FIRST). The cursor holds the part, the sort key and the person."""
+    words: list[Condition] = []
+    for token in search_words(q)[:5]:
         escaped = _like_escape(token)
         if len(token) >= CONTAINS_FROM:
-            where.append(_NAME_CONTAINS)
-            params.append("%" + escaped + "%")
+            words.append((_NAME_CONTAINS, ["%" + escaped + "%"]))
         else:
-            where.append(_NAME_WORD_STARTS)
-            params += [escaped + "%", "% " + escaped + "%"]
-    after = decode_cursor(cursor, 2)
+            words.append((_NAME_WORD_STARTS, [escaped + "%", "% " + escaped + "%"]))
+    decoded = decode_cursor(cursor, 3)
+    part = FAMILY_FIRST
+    after = _after(decoded) if decoded is not None and decoded[0] in ("0", "1") else None
     if after is not None:
-        where.append(f"(s.{key} > %s OR (s.{key} = %s AND s.person_id > %s))")
-        try:
-            last = uuid.UUID(after[1])
-        except ValueError:
-            last = None
-        if last is None:
-            where.pop()
-        else:
-            params += [after[0], after[0], rawsql.prep(Sharing, "person", last)]
-    if names:
-        # Every match first, from the (organisation, trigram) index, then the page of them in
-        # name order, and only then the page's people. Left to itself, PostgreSQL may instead
-        # walk the caseload in name order and test each row, which for a name late in the
-        # alphabet reads most of the caseload (40,000 rows for "smith" at 100,000 people):
-        # MATERIALIZED keeps the two apart.
-        sql = (f"WITH m AS MATERIALIZED (SELECT s.person_id, s.{key} "
-               f"FROM {rawsql.table(Sharing)} s WHERE {' AND '.join(where)}) "
-               f"SELECT {rawsql.select_list(Person, 'p')}, t.{key} "
-               f"FROM (SELECT m.person_id, m.{key} FROM m "
-               f"ORDER BY m.{key}, m.person_id LIMIT %s) t "
-               f"JOIN {rawsql.table(Person)} p ON p.id = t.person_id "
-               f"ORDER BY t.{key}, t.person_id")
-    else:
-        sql = (f"SELECT {rawsql.select_list(Person, 'p')}, s.{key} "
-               f"FROM {rawsql.table(Sharing)} s "
-               f"JOIN {rawsql.table(Person)} p ON p.id = s.person_id "
-               f"WHERE {' AND '.join(where)} ORDER BY s.{key}, s.person_id LIMIT %s")
-    params.append(size + 1)
-    with connection.cursor() as c:
-        c.execute(sql, params)
-        rows = c.fetchall()
-    people = []
-    for row in rows[:size]:
-        (values,), _rest = rawsql.split(row, Person)
-        person = rawsql.build(Person, values)
-        assert isinstance(person, Person)
-        people.append(person)
+        part = int(decoded[0])  # type: ignore[index]
+    prefix = family_prefix(q, key)
+    family = _prefix_range(key, prefix) if prefix else None
+    rows: list[tuple[int, Person, str]] = []
+    if family is not None and part == FAMILY_FIRST:
+        # The English key starts with the folded first word exactly when the family name
+        # does, which implies that word's own condition: left out, so that nothing tempts
+        # the planner from the range to the trigram index. The Swedish key's letters are
+        # not the search key's (ü is y there, u here), so its first word's condition stays.
+        own = words[1:] if key == "sort_name" else words
+        conditions = [*caseload_rule, family, *own]
+        if after is not None:
+            conditions.append(_keyset(key, after))
+            after = None
+        rows = [(FAMILY_FIRST, person, value)
+                for person, value in _sharing_people(conditions, key, size + 1)]
+    if len(rows) <= size:
+        conditions = [*caseload_rule, *words]
+        if family is not None:
+            conditions.append((f"NOT ({family[0]})", family[1]))
+        if after is not None:
+            conditions.append(_keyset(key, after))
+        rows += [(OTHER_MATCHES, person, value)
+                 for person, value in _matches_people(conditions, key, size + 1 - len(rows))]
+    return _page(rows, size, lambda part, value, pk: [str(part), value, pk])
+
+
+def _page(rows: list[tuple[int, Person, str]], size: int,
+          cursor_of: Any) -> Page[Person]:
+    people = [person for _part, person, _value in rows[:size]]
     _attach_identifiers(people)
     next_cursor = None
     if len(rows) > size:
-        last_person = people[-1]
-        next_cursor = encode_cursor([getattr(last_person, key), str(last_person.pk)])
+        part, last, value = rows[size - 1]
+        next_cursor = encode_cursor(cursor_of(part, value, str(last.pk)))
     return Page(items=people, next_cursor=next_cursor)
+
+
+def _after(values: list[str] | None) -> tuple[str, Any] | None:
+    """A keyset cursor's (sort key, person) as parameters; None (the first page) for a
+    forged person."""
+    from careweave.access.models import Sharing
+
+    if values is None:
+        return None
+    try:
+        last = uuid.UUID(values[-1])
+    except ValueError:
+        return None
+    return values[-2], rawsql.prep(Sharing, "person", last)
+
+
+def _keyset(key: str, after: tuple[str, Any]) -> Condition:
+    return (f"(s.{key} > %s OR (s.{key} = %s AND s.person_id > %s))",
+            [after[0], after[0], after[1]])
+
+
+def _sql(conditions: list[Condition]) -> tuple[str, list[Any]]:
+    return (" AND ".join(sql for sql, _params in conditions),
+            [param for _sql, params in conditions for param in params])
+
+
+def _sharing_people(conditions: list[Condition], key: str,
+                    limit: int) -> list[tuple[Person, str]]:
+    """The people of the sharing rows that meet ``conditions``, with their sort key, in its
+    order: a range of the (organisation, key, person) index read in page order."""
+    from careweave.access.models import Sharing
+
+    where, params = _sql(conditions)
+    return _people(f"SELECT {rawsql.select_list(Person, 'p')}, s.{key} "
+                   f"FROM {rawsql.table(Sharing)} s "
+                   f"JOIN {rawsql.table(Person)} p ON p.id = s.person_id "
+                   f"WHERE {where} ORDER BY s.{key}, s.person_id LIMIT %s", [*params, limit])
+
+
+def _matches_people(conditions: list[Condition], key: str,
+                    limit: int) -> list[tuple[Person, str]]:
+    """:func:`_sharing_people` for a name search's conditions: every match first, from the
+    (organisation, trigram) index, then the page of them in name order, and only then the
+    page's people. Left to itself, PostgreSQL may instead walk the caseload in name order
+    and test each row, which for a name late in the alphabet reads most of the caseload
+    (40,000 rows for "smith" at 100,000 people): MATERIALIZED keeps the two apart."""
+    from careweave.access.models import Sharing
+
+    where, params = _sql(conditions)
+    return _people(f"WITH m AS MATERIALIZED (SELECT s.person_id, s.{key} "
+                   f"FROM {rawsql.table(Sharing)} s WHERE {where}) "
+                   f"SELECT {rawsql.select_list(Person, 'p')}, t.{key} "
+                   f"FROM (SELECT m.person_id, m.{key} FROM m "
+                   f"ORDER BY m.{key}, m.person_id LIMIT %s) t "
+                   f"JOIN {rawsql.table(Person)} p ON p.id = t.person_id "
+                   f"ORDER BY t.{key}, t.person_id", [*params, limit])
+
+
+def _people(sql: str, params: list[Any]) -> list[tuple[Person, str]]:
+    with connection.cursor() as c:
+        c.execute(sql, params)
+        rows = c.fetchall()
+    out = []
+    for row in rows:
+        (values,), rest = rawsql.split(row, Person)
+        person = rawsql.build(Person, values)
+        assert isinstance(person, Person)
+        out.append((person, rest[0]))
+    return out
 
 
 def _like_escape(token: str) -> str:

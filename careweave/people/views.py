@@ -66,7 +66,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         next_url = "?" + urlencode({"q": q, "cursor": page.next_cursor} if q
                                    else {"cursor": page.next_cursor})
     context = {"form": form, "q": q, "page": page, "next_url": next_url,
-               "first_page": cursor is None,
+               "first_page": cursor is None, "family_word": selectors.family_first_word(q),
                "may_review_duplicates": selectors.may_review_duplicates(actor)}
     add_caseload_flags(actor, page.items)
     template = "people/_caseload_results.html" if request.headers.get("HX-Request") and \
