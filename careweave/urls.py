@@ -26,3 +26,8 @@ urlpatterns = [
     path("", include("careweave.plans.urls")),
     path("", include("careweave.assessments.urls")),
 ]
+
+# Errors raised before any view (a bad Host header, a middleware's failure): problem+json
+# for the API, the service's own pages otherwise.
+handler400 = "careweave.api.problems.bad_request"
+handler500 = "careweave.api.problems.server_error"

@@ -286,6 +286,31 @@ def handle_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(request, 500, detail=_("Something went wrong. It has been logged."))
 
 
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's handler400, for what is refused before any view runs (a Host header not
+    in ALLOWED_HOSTS, a broken cookie, too many fields): problem+json under /api/, the
+    page otherwise."""
+    if _is_api(request):
+        return handle_suspicious(request, cast(SuspiciousOperation, exception))
+    from django.views.defaults import bad_request as page
+
+    return page(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500, for an error outside the API's own handlers (a middleware):
+    problem+json under /api/, the page otherwise."""
+    if _is_api(request):
+        return problem(request, 500, detail=_("Something went wrong. It has been logged."))
+    from django.views.defaults import server_error as page
+
+    return page(request)
+
+
 Handler = Callable[[HttpRequest, Any], HttpResponse]
 
 

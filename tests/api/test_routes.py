@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -87,3 +88,23 @@ def test_wrong_method_is_problem_405(api_as) -> None:  # noqa: ANN001
     response = api.client.delete("/api/v1/people", **api.headers)
     assert_problem(response, 405)
     assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_a_request_refused_before_any_view_is_problem_json_on_the_api(client) -> None:  # noqa: ANN001
+    # A Host header outside ALLOWED_HOSTS is refused by Django itself, before the API runs.
+    response = client.get("/api/v1/people", HTTP_HOST="evil.example")
+    assert_problem(response, 400)
+    page = client.get("/login/", HTTP_HOST="evil.example")
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
+    assert "could not be read" in page.content.decode()
+
+
+def test_an_error_outside_the_apis_handlers_is_problem_json(rf) -> None:  # noqa: ANN001
+    from careweave.api.problems import server_error
+
+    api = server_error(rf.get("/api/v1/people"))
+    assert api.status_code == 500 and api["Content-Type"] == "application/problem+json"
+    assert json.loads(api.content)["status"] == 500
+    page = server_error(rf.get("/caseload/"))
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
