@@ -1175,8 +1175,10 @@ def side_by_side(args: argparse.Namespace, peer: peer_mod.Peer, on: Server, toke
         f"Surgery's caseload.",
         "- Search scope differs: Careweave searches gp.uk's caseload only, under the consent "
         "rules (care-team membership, consent to share), with a name-contains match over given "
-        "and family names; GNU Health searches everyone, surname prefix (ILIKE 'Abe%'). Both "
-        "return the first 20 in name order. The terms are gnuhealth.search_terms(); matches per "
+        "and family names, the family names that start with the term first (the same rule "
+        "as GNU Health's), then the other matches; GNU Health searches everyone, surname "
+        "prefix (ILIKE 'Abe%'). Both return a page of 20 in name order (Careweave's in its "
+        "two parts). The terms are gnuhealth.search_terms(); matches per "
         f"term, on average: Careweave {cw_hits:.0f} (each counted up to {peer_mod.HITS_CAP:,}), "
         f"GNU Health {gh_hits:.0f}. A contains match also finds given names and a few "
         "seeded surnames (Nora for 'nor', Hall for 'hal', Morgan for 'mor'), so some terms "
