@@ -33,7 +33,7 @@ def search_statements(actor: Any, q: str, language: str) -> list[tuple[str, list
     seen: list[tuple[str, list[Any]]] = []
 
     def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if "access_sharing" in sql and " LIKE " in sql:
+        if "access_sharing" in sql and "JOIN" in sql:
             seen.append((sql, list(params)))
         return execute(sql, params, many, context)
 
