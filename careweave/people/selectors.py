@@ -163,8 +163,7 @@ def _caseload_page(actor: Actor, q: str, cursor: str | None, size: int,
     if after is not None:
         conditions.append(_keyset(key, after))
     rows = _sharing_people(conditions, key, size + 1)
-    return _page([(0, person, value) for person, value in rows], size,
-                 lambda _part, value, pk: [value, pk])
+    return _page([(0, person, value) for person, value in rows], size, with_part=False)
 
 
 # A name search lists first the people whose family name starts with the search's first
@@ -240,11 +239,9 @@ def _name_search_page(q: str, caseload_rule: list[Condition], cursor: str | None
             words.append((_NAME_CONTAINS, ["%" + escaped + "%"]))
         else:
             words.append((_NAME_WORD_STARTS, [escaped + "%", "% " + escaped + "%"]))
-    decoded = decode_cursor(cursor, 3)
-    part = FAMILY_FIRST
-    after = _after(decoded) if decoded is not None and decoded[0] in ("0", "1") else None
-    if after is not None:
-        part = int(decoded[0])  # type: ignore[index]
+    decoded = decode_cursor(cursor, 3) or ["", "", ""]
+    after = _after(decoded) if decoded[0] in ("0", "1") else None
+    part = int(decoded[0]) if after is not None else FAMILY_FIRST
     prefix = family_prefix(q, key)
     family = _prefix_range(key, prefix) if prefix else None
     rows: list[tuple[int, Person, str]] = []
@@ -268,17 +265,18 @@ def _name_search_page(q: str, caseload_rule: list[Condition], cursor: str | None
             conditions.append(_keyset(key, after))
         rows += [(OTHER_MATCHES, person, value)
                  for person, value in _matches_people(conditions, key, size + 1 - len(rows))]
-    return _page(rows, size, lambda part, value, pk: [str(part), value, pk])
+    return _page(rows, size, with_part=True)
 
 
-def _page(rows: list[tuple[int, Person, str]], size: int,
-          cursor_of: Any) -> Page[Person]:
+def _page(rows: list[tuple[int, Person, str]], size: int, *, with_part: bool) -> Page[Person]:
+    """The page of ``rows`` (part, person, sort key) and the cursor after it: (sort key,
+    person), with the part first for a name search."""
     people = [person for _part, person, _value in rows[:size]]
     _attach_identifiers(people)
     next_cursor = None
     if len(rows) > size:
         part, last, value = rows[size - 1]
-        next_cursor = encode_cursor(cursor_of(part, value, str(last.pk)))
+        next_cursor = encode_cursor([*([str(part)] if with_part else []), value, str(last.pk)])
     return Page(items=people, next_cursor=next_cursor)
 
 

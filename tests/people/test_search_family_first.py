@@ -34,24 +34,22 @@ SE = [("Sök", "Öst"), ("Sök", "Östberg"), ("Sök", "Ost"), ("Sök", "Kallös
       ("Sök", "Osterman"), ("Sök", "Åkesson")]
 
 
+def _create(actor: Any, people: list[tuple[str, str]], month: int) -> Any:
+    for i, (given_name, family) in enumerate(people):
+        person_create(actor=actor, data={"given_name": given_name, "family_name": family,
+                                         "birth_date": f"19{50 + i}-0{month}-1{i % 9}"},
+                      confirm_similar=True)
+    return actor
+
+
 @pytest.fixture
 def uk(demo, actor_for) -> Any:  # noqa: ANN001
-    gp = actor_for("gp.uk")
-    for i, (given_name, family) in enumerate(UK):
-        person_create(actor=gp, data={"given_name": given_name, "family_name": family,
-                                      "birth_date": f"19{50 + i}-02-1{i % 9}"},
-                      confirm_similar=True)
-    return gp
+    return _create(actor_for("gp.uk"), UK, 2)
 
 
 @pytest.fixture
 def se(demo, actor_for) -> Any:  # noqa: ANN001
-    gp = actor_for("gp.se")
-    for i, (given_name, family) in enumerate(SE):
-        person_create(actor=gp, data={"given_name": given_name, "family_name": family,
-                                      "birth_date": f"19{50 + i}-04-1{i % 9}"},
-                      confirm_similar=True)
-    return gp
+    return _create(actor_for("gp.se"), SE, 4)
 
 
 def names(people: list[Person]) -> list[str]:
