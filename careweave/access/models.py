@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from careweave.core.fields import SortKeyField
 from careweave.orgs.models import Membership, Organisation
 from careweave.people.models import Person
 
@@ -192,8 +193,8 @@ class Sharing(models.Model):
     # The person's search and sort keys, copied here (and kept by the people services) so
     # that a caseload page is one ordered index range and a name search one index probe,
     # per organisation, at any number of people.
-    sort_name = models.CharField(max_length=210, default="")
-    sort_name_sv = models.CharField(max_length=400, default="")
+    sort_name = SortKeyField(max_length=210, default="")
+    sort_name_sv = SortKeyField(max_length=400, default="")
     search_name = models.CharField(max_length=210, default="")
 
     class Meta:

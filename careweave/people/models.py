@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from careweave.core.fields import SortKeyField
 from careweave.orgs.models import Area, Country, Membership, Organisation
 from careweave.people import identifiers as ids
 from careweave.people.names import search_key, swedish_sort_key
@@ -30,10 +31,10 @@ class Person(models.Model):
     preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
     # Accent- and case-folded "given family" and "family given" for search and sorting.
     search_name = models.CharField(max_length=210, editable=False, db_index=False)
-    sort_name = models.CharField(max_length=210, editable=False)
+    sort_name = SortKeyField(max_length=210, editable=False)
     # "family given" in Swedish alphabetical order (Å, Ä, Ö after Z): lists in Swedish sort
     # by it (docs/adr/0008-swedish-collation.md).
-    sort_name_sv = models.CharField(max_length=400, editable=False, default="")
+    sort_name_sv = SortKeyField(max_length=400, editable=False, default="")
     birth_date = models.DateField(_("date of birth"))
     gender = models.CharField(_("gender"), max_length=40, blank=True)
 

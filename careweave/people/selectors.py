@@ -201,13 +201,13 @@ def family_first_word(q: str) -> str:
 
 def _prefix_range(key: str, prefix: str) -> Condition:
     """"The sort key starts with ``prefix``" as an index range: from the prefix to the first
-    string after all that start with it, which is exact where keys compare by code point
-    (SQLite; PostgreSQL's C and C.UTF-8, which scripts/pg-test.sh and the production set-up
-    create; and for the Swedish key, letters only, in any collation). The second part of a
-    search excludes exactly this condition, so each match is in one part whatever the
-    collation. No LIKE beside the range where it has an end: PostgreSQL multiplies the two
-    estimates, thinks a common name's range holds one row, and sorts all of it (8,617 rows
-    for "hall" at 1,000,000 people, 120 ms) where reading it in order stops after 21."""
+    string after all that start with it, which is exact because the keys compare by code
+    point (SQLite's binary collation; on PostgreSQL the columns are ``COLLATE "C"``,
+    ``SortKeyField``, whatever the server's locale). The second part of a search excludes
+    exactly this condition, so each match is in one part. No LIKE beside the range where it
+    has an end: PostgreSQL multiplies the two estimates, thinks a common name's range holds
+    one row, and sorts all of it (8,617 rows for "hall" at 1,000,000 people, 120 ms) where
+    reading it in order stops after 21."""
     upper = _prefix_upper(prefix)
     if upper is None:
         return (f"s.{key} >= %s AND s.{key} LIKE %s ESCAPE '\\'",

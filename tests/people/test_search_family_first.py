@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
@@ -194,3 +195,44 @@ def test_the_bound_of_a_letter_prefix_is_letters_and_tight(prefix: str, other: s
     # Nothing in the range [prefix, upper) fails to start with the prefix.
     if prefix <= other < upper:
         assert other.startswith(prefix)
+
+
+SORT_KEYS = [("access_sharing", "sort_name"), ("access_sharing", "sort_name_sv"),
+             ("people_person", "sort_name"), ("people_person", "sort_name_sv")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL column collation")
+def test_the_sort_keys_compare_by_code_point_whatever_the_server_locale() -> None:
+    """The keys are built to be compared by code point; the range of the family part and the
+    keyset comparisons rely on it, so the columns say so, not the server's locale."""
+    with connection.cursor() as c:
+        c.execute("SELECT table_name, column_name, collation_name FROM "
+                  "information_schema.columns WHERE (table_name, column_name) IN "
+                  "(('access_sharing', 'sort_name'), ('access_sharing', 'sort_name_sv'), "
+                  "('people_person', 'sort_name'), ('people_person', 'sort_name_sv'))")
+        found = {(table, column): collation for table, column, collation in c.fetchall()}
+    assert found == {key: "C" for key in SORT_KEYS}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ICU collations")
+def test_a_linguistic_collation_would_put_other_names_in_the_range() -> None:
+    """Why the columns are "C": under a linguistic collation that weighs spaces and hyphens
+    nothing at first (glibc's en_US.UTF-8 does; ICU's English with alternate=shifted here,
+    made for the test's transaction), "hal lewis" (Lewis Hal) falls between "hall" and
+    "halm", and would be listed as a family name that starts with "hall"."""
+    with connection.cursor() as c:
+        c.execute("SELECT count(*) FROM pg_collation WHERE collprovider = 'i'")
+        if not c.fetchone()[0]:
+            pytest.skip("this PostgreSQL has no ICU collations")
+        c.execute("CREATE COLLATION pg_temp.shifted (provider = icu, locale = 'en-u-ka-shifted')")
+        c.execute("""SELECT 'hal lewis' COLLATE pg_temp.shifted >= 'hall'
+                            AND 'hal lewis' COLLATE pg_temp.shifted < 'halm',
+                            'hal lewis' COLLATE "C" >= 'hall'
+                            AND 'hal lewis' COLLATE "C" < 'halm'""")
+        assert c.fetchone() == (True, False)
+
+
+def test_a_name_that_sorts_near_the_word_is_not_in_the_family_part(demo, actor_for) -> None:  # noqa: ANN001
+    actor = _create(actor_for("gp.uk"), [("Lewis", "Hal"), ("Ann", "Hall"), ("Bo", "Halm")], 3)
+    assert search(actor, "hall") == ["Hall, Ann"]
+    assert search(actor, "hall", "sv") == ["Hall, Ann"]
