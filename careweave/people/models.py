@@ -33,7 +33,7 @@ class Person(models.Model):
     search_name = models.CharField(max_length=210, editable=False, db_index=False)
     sort_name = SortKeyField(max_length=210, editable=False)
     # "family given" in Swedish alphabetical order (Å, Ä, Ö after Z): lists in Swedish sort
-    # by it (docs/adr/0008-swedish-collation.md).
+    # by it (docs/adr/0009-swedish-collation.md).
     sort_name_sv = SortKeyField(max_length=400, editable=False, default="")
     birth_date = models.DateField(_("date of birth"))
     gender = models.CharField(_("gender"), max_length=40, blank=True)

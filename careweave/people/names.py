@@ -38,7 +38,7 @@ def _fold(text: str) -> str:
 # and Ö after Z, files Æ with Ä and Ø (and Œ) with Ö, Ü with Y, and folds every other accent
 # (é with e). The Swedish key is a string of lowercase ASCII letters only, so that every
 # database and collation (SQLite's binary, PostgreSQL's "C" or any linguistic one) orders it
-# the same way: each symbol becomes a fixed-width code (see docs/adr/0008-swedish-collation.md).
+# the same way: each symbol becomes a fixed-width code (see docs/adr/0009-swedish-collation.md).
 #
 #   "aa"          between the family and the given name (lowest: "Berg, Ulla" before "Bergman")
 #   "ab"          between words of one name (a space or a hyphen)

@@ -74,7 +74,7 @@ def people_visible_to(actor: Actor) -> QuerySet[Person]:
 
 def sort_field(language: str | None = None) -> str:
     """The stored key lists of people sort by, for the reader's language: Swedish puts Å,
-    Ä and Ö after Z, English files them with A and O (docs/adr/0008-swedish-collation.md)."""
+    Ä and Ö after Z, English files them with A and O (docs/adr/0009-swedish-collation.md)."""
     return "sort_name_sv" if sorts_swedish(language or get_language() or "") else "sort_name"
 
 
